@@ -1,0 +1,39 @@
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint bench load smoke migrate seed clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.local-installed: requirements/base.txt requirements/local.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements/local.txt
+	touch $@
+
+$(VENV)/.test-installed: requirements/base.txt requirements/test.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements/test.txt
+	touch $@
+
+## make run: set up the local app (SQLite, demo weather, console email) and serve it on http://127.0.0.1:8000
+run: $(VENV)/.local-installed
+	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py collectstatic --no-input -v0
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+## make test: install test dependencies and run the whole suite (PostgreSQL found or started; see scripts/test.sh)
+test: $(VENV)/.test-installed
+	bash scripts/test.sh $(ARGS)
+
+lint: $(VENV)/.test-installed
+	$(BIN)/ruff check .
+
+bench: $(VENV)/.test-installed
+	bash scripts/bench.sh
+
+clean:
+	rm -rf $(VENV) .pytest_cache staticfiles db.sqlite3

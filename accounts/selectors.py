@@ -1,0 +1,20 @@
+from accounts.models import Role, User
+
+
+def user_list(*, actor: User, role: str | None = None):
+    """Operations staff see every account; the API refuses everyone else before this is reached."""
+    users = User.objects.all().order_by("id")
+    if role:
+        users = users.filter(role=role)
+    return users
+
+
+def users_with_role(role: str):
+    return User.objects.filter(role=role, is_active=True)
+
+
+def operations_staff():
+    """Active admins and superusers: who gets operational alerts."""
+    from django.db.models import Q
+
+    return User.objects.filter(is_active=True).filter(Q(role=Role.ADMIN) | Q(is_superuser=True))

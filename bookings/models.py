@@ -1,0 +1,139 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+
+
+def validate_runway_headings(value) -> None:
+    if not isinstance(value, list) or not all(isinstance(v, int) and 1 <= v <= 360 for v in value):
+        raise ValidationError("Runway headings are a list of whole degrees from 1 to 360, e.g. [130, 310].")
+
+
+class Airport(models.Model):
+    """An airport from the bundled airport database, created the first time a booking names it."""
+
+    icao = models.CharField(max_length=4, unique=True)
+    name = models.CharField(max_length=200)
+    city = models.CharField(max_length=100, blank=True)
+    country = models.CharField(max_length=2, blank=True)
+    latitude = models.FloatField()
+    longitude = models.FloatField()
+    elevation_ft = models.FloatField(default=0)
+    time_zone = models.CharField(max_length=64)
+    runway_headings = models.JSONField(
+        default=list, blank=True, validators=[validate_runway_headings],
+        help_text="True headings of the runway ends in degrees, e.g. [130, 310]; used to judge crosswind.",
+    )
+
+    class Meta:
+        ordering = ["icao"]
+
+    def __str__(self) -> str:
+        return f"{self.icao} {self.name}"
+
+
+class AircraftStatus(models.TextChoices):
+    AVAILABLE = "available", "Available"
+    MAINTENANCE = "maintenance", "In maintenance"
+
+
+class Aircraft(models.Model):
+    tail_number = models.CharField(max_length=16, unique=True)
+    model = models.CharField(max_length=100, db_index=True)
+    home_airport = models.ForeignKey(Airport, on_delete=models.PROTECT, related_name="based_aircraft")
+    status = models.CharField(max_length=16, choices=AircraftStatus.choices, default=AircraftStatus.AVAILABLE)
+
+    class Meta:
+        ordering = ["tail_number"]
+        verbose_name_plural = "aircraft"
+
+    def __str__(self) -> str:
+        return f"{self.tail_number} ({self.model})"
+
+
+class BookingStatus(models.TextChoices):
+    SCHEDULED = "scheduled", "Scheduled"
+    CONFIRMED = "confirmed", "Confirmed"
+    COMPLETED = "completed", "Completed"
+    WEATHER_HOLD = "weather_hold", "Weather hold"
+    RESCHEDULED = "rescheduled", "Rescheduled"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+# Bookings in these statuses hold their student, instructor and aircraft: no overlap is allowed among them.
+ACTIVE_STATUSES = (BookingStatus.SCHEDULED, BookingStatus.CONFIRMED, BookingStatus.WEATHER_HOLD)
+
+
+class WeatherStatus(models.TextChoices):
+    UNKNOWN = "unknown", "Unknown"
+    OK = "ok", "OK"
+    MARGINAL = "marginal", "Marginal"
+    CONFLICT = "conflict", "Conflict"
+
+
+class LessonType(models.TextChoices):
+    DUAL = "dual", "Dual"
+    SOLO = "solo", "Solo"
+    CROSS_COUNTRY = "cross_country", "Cross-country"
+    CHECKRIDE = "checkride", "Checkride"
+
+
+class Booking(models.Model):
+    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="student_bookings")
+    instructor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="instructor_bookings",
+    )
+    aircraft = models.ForeignKey(Aircraft, on_delete=models.PROTECT, related_name="bookings")
+    departure_airport = models.ForeignKey(Airport, on_delete=models.PROTECT, related_name="departures")
+    destination_airport = models.ForeignKey(Airport, on_delete=models.PROTECT, related_name="arrivals")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    lesson_type = models.CharField(max_length=16, choices=LessonType.choices, default=LessonType.DUAL)
+    status = models.CharField(max_length=16, choices=BookingStatus.choices, default=BookingStatus.SCHEDULED)
+    # The status a weather hold interrupted, so clearing the hold can put it back.
+    status_before_hold = models.CharField(max_length=16, choices=BookingStatus.choices, blank=True, default="")
+    weather_status = models.CharField(max_length=16, choices=WeatherStatus.choices, default=WeatherStatus.UNKNOWN)
+    weather_checked_at = models.DateTimeField(null=True, blank=True)
+    rescheduled_from = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="rescheduled_to",
+    )
+    notes = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+    )
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+    )
+    cancel_reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["start", "id"]
+        indexes = [
+            models.Index(fields=["status", "start"], name="booking_status_start_idx"),
+            models.Index(fields=["aircraft", "start"], name="booking_aircraft_start_idx"),
+            models.Index(fields=["instructor", "start"], name="booking_instructor_start_idx"),
+            models.Index(fields=["student", "start"], name="booking_student_start_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(name="booking_ends_after_start", condition=Q(end__gt=F("start"))),
+            models.CheckConstraint(
+                name="booking_solo_has_no_instructor",
+                condition=(Q(lesson_type="solo", instructor__isnull=True)
+                           | (~Q(lesson_type="solo") & Q(instructor__isnull=False))),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Booking {self.pk}: {self.student} {self.start:%Y-%m-%d %H:%M}Z {self.aircraft_id}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+    @property
+    def duration(self):
+        return self.end - self.start

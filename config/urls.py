@@ -1,0 +1,25 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from config.health import health
+
+api_v1 = [
+    path("", include("accounts.api.urls")),
+    path("", include("bookings.api.urls")),
+    path("", include("availability.api.urls")),
+    path("", include("weather.api.urls")),
+    path("", include("rescheduling.api.urls")),
+    path("", include("notifications.api.urls")),
+    path("", include("audit.api.urls")),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+]
+
+urlpatterns = [
+    path("health", health, name="health"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1)),
+    path("", include("bookings.urls")),
+    path("", include("web.urls")),
+]
