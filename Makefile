@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint bench load smoke migrate seed clean
+.PHONY: run test lint bench load smoke clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,8 +32,17 @@ test: $(VENV)/.test-installed
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check .
 
+## make bench: measure the API, the weather sweep, the solver and email delivery on this machine
 bench: $(VENV)/.test-installed
 	bash scripts/bench.sh
+
+## make load URL=https://...: the benchmark's API load against any running deployment
+load: $(VENV)/.test-installed
+	$(BIN)/python scripts/load.py --url "$(URL)"
+
+## make smoke URL=https://...: check a running deployment the way an operator would after a deploy
+smoke: $(VENV)/.test-installed
+	$(BIN)/python scripts/smoke.py --url "$(URL)"
 
 clean:
 	rm -rf $(VENV) .pytest_cache staticfiles db.sqlite3
