@@ -13,6 +13,21 @@ psycopg.connect(sys.argv[1], connect_timeout=3).close()
 PY
 }
 
+ensure_database() {
+  "$BIN/python" - "$DATABASE_URL" <<'PY'
+import sys
+from urllib.parse import urlsplit, urlunsplit
+import psycopg
+from psycopg import sql
+url = urlsplit(sys.argv[1])
+name = url.path.lstrip("/")
+admin = urlunsplit(url._replace(path="/postgres"))
+with psycopg.connect(admin, autocommit=True, connect_timeout=5) as conn:
+    if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+PY
+}
+
 cleanup_cluster() {
   if [ -n "${PG_TMP:-}" ]; then
     $PG_AS pg_ctl -D "$PG_TMP/data" -m immediate stop >/dev/null 2>&1 || true
@@ -50,6 +65,8 @@ else
   export DATABASE_URL="sqlite:///$(pwd)/.pytest_cache/test.sqlite3"
   echo "No PostgreSQL found: tests run on SQLite and the PostgreSQL-only tests are skipped."
 fi
+
+case "$DATABASE_URL" in postgres*) ensure_database ;; esac
 
 export DJANGO_SETTINGS_MODULE=config.settings.test
 "$BIN/ruff" check .
