@@ -1,0 +1,338 @@
+"""The Lambda deployment, proven offline: the Zappa stages, secrets from a local fake of Secrets Manager, and
+Zappa's own handler answering API Gateway and scheduled events with production settings."""
+
+import base64
+import json
+import re
+import subprocess
+import sys
+import textwrap
+import uuid
+
+import pytest
+from django.conf import settings
+from zappa.cli import ZappaCLI
+from zappa.core import Zappa
+
+from config.secrets import SecretsUnavailable, load_secrets_into_environment
+from config.tests.deploy_support import (
+    FAKE_AWS_CREDENTIALS,
+    ROOT,
+    child_env,
+    moto_server,
+    shared_database_url,
+)
+
+ZAPPA_SETTINGS = ROOT / "zappa_settings.json"
+STAGES = ("staging", "production")
+# Contract, section 5: the three jobs and how often each runs.
+JOBS = {
+    "weather.jobs.run_monitor": "rate(10 minutes)",
+    "rescheduling.jobs.run_deadlines": "rate(5 minutes)",
+    "notifications.jobs.run_delivery": "rate(2 minutes)",
+}
+SECRET_NAME = re.compile(r"(SECRET_KEY|PASSWORD|TOKEN|API_KEY|_KEY$|DATABASE_URL|BROKER_URL|EMAIL_URL)")
+
+
+def zappa_cli(stage: str, monkeypatch) -> ZappaCLI:
+    """The stage exactly as Zappa resolves it (extends, defaults), without touching AWS."""
+    for key, value in FAKE_AWS_CREDENTIALS.items():
+        monkeypatch.setenv(key, value)
+    cli = ZappaCLI()
+    cli.api_stage = stage
+    cli.load_settings(str(ZAPPA_SETTINGS))
+    return cli
+
+
+def scheduled_event(rule_name: str) -> dict:
+    """What EventBridge hands Lambda for one of Zappa's schedule rules."""
+    return {
+        "version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event", "source": "aws.events",
+        "account": "123456789012", "time": "2026-03-02T15:00:00Z", "region": "us-east-1",
+        "resources": [f"arn:aws:events:us-east-1:123456789012:rule/{rule_name}"], "detail": {},
+    }
+
+
+# Recorded from API Gateway (REST API, Lambda proxy integration) for `curl https://<api>/production/health`.
+HEALTH_EVENT = {
+    "resource": "/{proxy+}",
+    "path": "/health",
+    "httpMethod": "GET",
+    "headers": {
+        "Accept": "*/*",
+        "CloudFront-Forwarded-Proto": "https",
+        "CloudFront-Is-Desktop-Viewer": "true",
+        "CloudFront-Viewer-Country": "US",
+        "Host": "a1b2c3d4e5.execute-api.us-east-1.amazonaws.com",
+        "User-Agent": "curl/8.5.0",
+        "Via": "2.0 3f1c6b1d7e6a1f2b.cloudfront.net (CloudFront)",
+        "X-Amz-Cf-Id": "k3mZ0C7QbD3rYt7fLzS0cU1bq1x6xj2v2Yk4QeYcO5lU1g1JcJf3jQ==",
+        "X-Amzn-Trace-Id": "Root=1-65e33c1a-5f1b7a0b6e4d2c1a0f9e8d7c",
+        "X-Forwarded-For": "203.0.113.10, 130.176.1.1",
+        "X-Forwarded-Port": "443",
+        "X-Forwarded-Proto": "https",
+    },
+    "multiValueHeaders": {
+        "Accept": ["*/*"],
+        "Host": ["a1b2c3d4e5.execute-api.us-east-1.amazonaws.com"],
+        "User-Agent": ["curl/8.5.0"],
+        "X-Forwarded-For": ["203.0.113.10, 130.176.1.1"],
+        "X-Forwarded-Port": ["443"],
+        "X-Forwarded-Proto": ["https"],
+    },
+    "queryStringParameters": None,
+    "multiValueQueryStringParameters": None,
+    "pathParameters": {"proxy": "health"},
+    "stageVariables": None,
+    "requestContext": {
+        "resourceId": "k1x2y3",
+        "resourcePath": "/{proxy+}",
+        "httpMethod": "GET",
+        "extendedRequestId": "UZq3KFyWoAMFb2w=",
+        "requestTime": "02/Mar/2026:15:00:00 +0000",
+        "path": "/production/health",
+        "accountId": "123456789012",
+        "protocol": "HTTP/1.1",
+        "stage": "production",
+        "domainPrefix": "a1b2c3d4e5",
+        "requestTimeEpoch": 1772463600000,
+        "requestId": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef",
+        "identity": {"sourceIp": "203.0.113.10", "userAgent": "curl/8.5.0", "accountId": None, "caller": None,
+                     "user": None, "userArn": None, "cognitoIdentityPoolId": None, "accessKey": None},
+        "domainName": "a1b2c3d4e5.execute-api.us-east-1.amazonaws.com",
+        "apiId": "a1b2c3d4e5",
+    },
+    "body": None,
+    "isBase64Encoded": False,
+}
+
+# Runs Zappa's real handler module the way Lambda does: the generated `zappa_settings` module on the path,
+# a cold process, one invocation per event. Prints nothing but what the app prints; results go to a file.
+LAMBDA_DRIVER = textwrap.dedent("""
+    import json, sys, types
+    settings_dir, events_path, results_path = sys.argv[1:4]
+    sys.path.insert(0, settings_dir)
+    from zappa.handler import lambda_handler
+    context = types.SimpleNamespace(function_name="flight-schedule-pro-production", memory_limit_in_mb=1024,
+                                    aws_request_id="test-invocation", get_remaining_time_in_millis=lambda: 60000)
+    results = []
+    for event in json.load(open(events_path)):
+        try:
+            results.append({"result": lambda_handler(event, context)})
+        except Exception as exc:
+            results.append({"error": f"{type(exc).__name__}: {exc}"})
+    json.dump(results, open(results_path, "w"), default=str)
+""")
+
+
+def invoke_lambda(tmp_path, *, events: list[dict], secrets_endpoint: str, extra_env=None):
+    """Package-free cold start of the production stage: returns (results, stdout, stderr)."""
+    cli = ZappaCLI()
+    cli.api_stage = "production"
+    cli.load_settings(str(ZAPPA_SETTINGS))
+    (tmp_path / "zappa_settings.py").write_text(cli.get_zappa_settings_string())
+    events_path, results_path = tmp_path / "events.json", tmp_path / "results.json"
+    events_path.write_text(json.dumps(events))
+    env = child_env(
+        **FAKE_AWS_CREDENTIALS,
+        AWS_ENDPOINT_URL_SECRETS_MANAGER=secrets_endpoint,
+        # Anything that would leave this machine is pointed at a closed loopback port.
+        AVIATIONWEATHER_BASE_URL="http://127.0.0.1:9", OPENWEATHERMAP_BASE_URL="http://127.0.0.1:9",
+        WEATHERAPI_BASE_URL="http://127.0.0.1:9", ANTHROPIC_BASE_URL="http://127.0.0.1:9",
+        EMAIL_URL="consolemail://",
+        **(extra_env or {}),
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", LAMBDA_DRIVER, str(tmp_path), str(events_path), str(results_path)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=180,
+    )
+    assert completed.returncode == 0, completed.stderr
+    return json.loads(results_path.read_text()), completed.stdout, completed.stderr
+
+
+def put_secret(endpoint: str, name: str, values) -> None:
+    """Create the secret, or give it a new value when an earlier test created it (names outlive values)."""
+    import boto3
+
+    client = boto3.client("secretsmanager", endpoint_url=endpoint, region_name="us-east-1",
+                          aws_access_key_id="testing", aws_secret_access_key="testing")
+    text = values if isinstance(values, str) else json.dumps(values)
+    try:
+        client.create_secret(Name=name, SecretString=text)
+    except client.exceptions.ResourceExistsException:
+        client.put_secret_value(SecretId=name, SecretString=text)
+
+
+@pytest.fixture(scope="module")
+def secrets_endpoint():
+    with moto_server() as url:
+        yield url
+
+
+# --- zappa_settings.json --------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("stage", "memory", "timeout", "retention"),
+                         [("staging", 512, 30, 7), ("production", 1024, 60, 90)])
+def test_each_stage_extends_common_with_its_size_and_log_retention(stage, memory, timeout, retention, monkeypatch):
+    raw = json.loads(ZAPPA_SETTINGS.read_text())
+    assert raw[stage]["extends"] == "common"
+    cli = zappa_cli(stage, monkeypatch)
+    assert cli.lambda_name == f"flight-schedule-pro-{stage}"
+    assert cli.django_settings == "config.settings.production"
+    assert cli.runtime == "python3.11"
+    assert (cli.memory_size, cli.timeout_seconds) == (memory, timeout)
+    assert cli.stage_config["log_retention_days"] == retention
+    assert cli.stage_config["vpc_config"]["SubnetIds"] and cli.stage_config["vpc_config"]["SecurityGroupIds"]
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_each_stage_schedules_the_three_jobs_at_the_contract_rates(stage, monkeypatch):
+    cli = zappa_cli(stage, monkeypatch)
+    scheduled = {event["function"]: event["expression"] for event in cli.stage_config["events"]}
+    assert scheduled == JOBS
+    # The same cadence as Celery beat, where a broker runs the jobs instead.
+    beat = {entry["task"].replace(".tasks.", ".jobs."): entry["schedule"]
+            for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert {name: f"rate({int(seconds // 60)} minutes)" for name, seconds in beat.items()} == JOBS
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_schedule_rule_names_lead_zappas_handler_back_to_the_job(stage, monkeypatch):
+    cli = zappa_cli(stage, monkeypatch)
+    core = Zappa.__new__(Zappa)
+    for event in cli.stage_config["events"]:
+        rule = core.get_scheduled_event_name(event, event["function"], cli.lambda_name)
+        assert len(rule) <= 64
+        # zappa.handler finds the function as the text after the rule name's last "-".
+        assert rule.split("-")[-1] == event["function"]
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_no_secret_is_written_into_the_settings_file(stage, monkeypatch):
+    cli = zappa_cli(stage, monkeypatch)
+    variables = {**cli.environment_variables, **cli.aws_environment_variables}
+    assert variables["AWS_SECRETS_NAME"] == f"flight-schedule-pro/{stage}"
+    leaked = [name for name in variables if SECRET_NAME.search(name)]
+    assert leaked == []
+    generated = cli.get_zappa_settings_string()
+    assert "DJANGO_SETTINGS='config.settings.production'" in generated
+    assert "SECRET_KEY" not in generated and "PASSWORD" not in generated
+
+
+def test_every_per_account_placeholder_is_documented():
+    placeholders = set(re.findall(r"[\w-]*EXAMPLE[\w-]*", ZAPPA_SETTINGS.read_text()))
+    assert placeholders, "per-account ids are example values an operator replaces"
+    guide = (ROOT / "docs" / "DEPLOYMENT.md").read_text()
+    assert sorted(p for p in placeholders if p not in guide) == []
+
+
+def test_package_leaves_out_the_virtualenv_tests_and_local_data(monkeypatch):
+    cli = zappa_cli("production", monkeypatch)
+    excluded = set(cli.stage_config["exclude"]) | set(cli.stage_config["exclude_glob"])
+    assert {".venv", ".git", "*.sqlite3", ".env", "tests", "*/tests", "docs", "node_modules"} <= excluded
+
+
+# --- Secrets Manager ------------------------------------------------------------------------------
+
+@pytest.fixture
+def aws_fake(secrets_endpoint, monkeypatch):
+    for key, value in FAKE_AWS_CREDENTIALS.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SECRETS_MANAGER", secrets_endpoint)
+    return secrets_endpoint
+
+
+def test_secrets_fill_the_environment_and_the_environment_wins(aws_fake):
+    name = f"fsp/{uuid.uuid4().hex}"
+    put_secret(aws_fake, name, {"SECRET_KEY": "from-the-secret", "DATABASE_URL": "postgres://db/x",
+                                   "CONN_MAX_AGE": 120, "DEBUG": False})
+    environ = {"AWS_SECRETS_NAME": name, "AWS_REGION": "us-east-1", "DATABASE_URL": "postgres://override/y"}
+    applied = load_secrets_into_environment(environ)
+    assert sorted(applied) == ["CONN_MAX_AGE", "DEBUG", "SECRET_KEY"]
+    assert environ["SECRET_KEY"] == "from-the-secret"
+    assert environ["DATABASE_URL"] == "postgres://override/y"
+    assert (environ["CONN_MAX_AGE"], environ["DEBUG"]) == ("120", "false")
+
+
+def test_a_missing_secret_is_a_clear_error(aws_fake):
+    environ = {"AWS_SECRETS_NAME": "fsp/does-not-exist", "AWS_REGION": "us-east-1"}
+    with pytest.raises(SecretsUnavailable, match="fsp/does-not-exist.*ResourceNotFoundException.*no secret"):
+        load_secrets_into_environment(environ)
+    assert set(environ) == {"AWS_SECRETS_NAME", "AWS_REGION"}
+
+
+def test_a_secret_that_is_not_a_json_object_is_refused(aws_fake):
+    name = f"fsp/{uuid.uuid4().hex}"
+    put_secret(aws_fake, name, "just-a-password")
+    with pytest.raises(SecretsUnavailable, match="JSON object"):
+        load_secrets_into_environment({"AWS_SECRETS_NAME": name})
+
+
+def test_without_a_secret_name_nothing_is_read():
+    environ = {"SECRET_KEY": "x"}
+    assert load_secrets_into_environment(environ) == []
+    assert environ == {"SECRET_KEY": "x"}
+
+
+def _start_production(secrets_endpoint, **env):
+    script = "import django; django.setup(); from django.conf import settings; print(settings.SECRET_KEY)"
+    return subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120,
+        env=child_env(**FAKE_AWS_CREDENTIALS, AWS_ENDPOINT_URL_SECRETS_MANAGER=secrets_endpoint,
+                      DJANGO_SETTINGS_MODULE="config.settings.production", **env),
+    )
+
+
+def test_production_starts_with_its_secret_key_from_secrets_manager(secrets_endpoint):
+    name = f"fsp/{uuid.uuid4().hex}"
+    key = "secret-from-secrets-manager-" + uuid.uuid4().hex
+    put_secret(secrets_endpoint, name, {"SECRET_KEY": key, "DATABASE_URL": "postgres://u:p@db.internal/fsp"})
+    started = _start_production(secrets_endpoint, AWS_SECRETS_NAME=name)
+    assert started.returncode == 0, started.stderr
+    assert started.stdout.strip() == key
+
+
+def test_production_refuses_to_start_when_the_named_secret_is_missing(secrets_endpoint):
+    started = _start_production(secrets_endpoint, AWS_SECRETS_NAME="fsp/never-created")
+    assert started.returncode != 0
+    assert "SecretsUnavailable" in started.stderr
+    assert "Could not read secret 'fsp/never-created'" in started.stderr
+
+
+# --- Zappa's handler: the Lambda entry point --------------------------------------------------------
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_lambda_answers_api_gateway_health_with_production_settings(tmp_path, secrets_endpoint):
+    put_secret(secrets_endpoint, "flight-schedule-pro/production",
+                  {"SECRET_KEY": "lambda-test-" + uuid.uuid4().hex * 2, "DATABASE_URL": shared_database_url()})
+    results, _, stderr = invoke_lambda(tmp_path, events=[HEALTH_EVENT], secrets_endpoint=secrets_endpoint)
+    response = results[0].get("result")
+    assert response is not None, results[0].get("error", stderr)
+    assert response["statusCode"] == 200, response
+    body = response["body"]
+    if response.get("isBase64Encoded"):
+        body = base64.b64decode(body).decode()
+    assert json.loads(body) == {"status": "ok", "checks": {"database": "ok"}}
+    assert response["headers"]["Content-Type"] == "application/json"
+    assert response["headers"]["X-Request-ID"]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_each_scheduled_event_runs_its_job(tmp_path, secrets_endpoint, monkeypatch):
+    put_secret(secrets_endpoint, "flight-schedule-pro/production",
+               {"SECRET_KEY": "lambda-test-" + uuid.uuid4().hex * 2, "DATABASE_URL": shared_database_url()})
+    cli = zappa_cli("production", monkeypatch)
+    core = Zappa.__new__(Zappa)
+    events = [scheduled_event(core.get_scheduled_event_name(e, e["function"], cli.lambda_name))
+              for e in cli.stage_config["events"]]
+    results, stdout, stderr = invoke_lambda(tmp_path, events=events, secrets_endpoint=secrets_endpoint)
+    for event, outcome in zip(cli.stage_config["events"], results, strict=True):
+        assert "error" not in outcome, f"{event['function']}: {outcome['error']}\n{stderr[-3000:]}"
+        summary = outcome["result"]
+        assert isinstance(summary, dict) and summary, f"{event['function']} returned {summary!r}"
+    # Every job writes its figures as CloudWatch Embedded Metric Format lines: the alarms read them.
+    emf = [json.loads(line) for line in stdout.splitlines() if line.startswith("{") and '"_aws"' in line]
+    namespaces = {m["Namespace"] for line in emf for m in line["_aws"]["CloudWatchMetrics"]}
+    assert namespaces == {"FlightSchedulePro"}
