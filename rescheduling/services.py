@@ -1,0 +1,292 @@
+"""Writes for rescheduling: opening requests with ranked options, accepting, declining, closing them.
+
+The solver and Claude run before the write transaction opens, so no row stays locked while Claude thinks.
+"""
+
+import logging
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from audit.services import audit_record
+from config.exceptions import ApplicationError, ConflictError, ForbiddenError
+from rescheduling import ranking, solver
+from rescheduling.models import (
+    DECIDE_BEFORE_DEPARTURE,
+    REQUEST_MAX_AGE,
+    RequestStatus,
+    RescheduleOption,
+    RescheduleRequest,
+)
+
+logger = logging.getLogger(__name__)
+
+BOOKING_PARTS = ("student", "instructor", "aircraft", "departure_airport", "destination_airport")
+# Errors from booking_create that mean "the slot went away meanwhile", not "the request was malformed".
+SLOT_LOST_CODES = {"booking_conflict", "outside_availability", "aircraft_unavailable"}
+
+
+class OptionUnavailable(Exception):
+    """The chosen slot no longer holds; the words say why, for the person who chose it."""
+
+
+def request_snapshot(request: RescheduleRequest) -> dict:
+    return {
+        "booking": request.booking_id, "status": request.status, "expires_at": request.expires_at,
+        "decided_by": request.decided_by_id, "closed_reason": request.closed_reason,
+        "replacement_booking": request.replacement_booking_id,
+    }
+
+
+def _reload_booking(booking):
+    from bookings.models import Booking
+
+    return Booking.objects.select_related(*BOOKING_PARTS).get(pk=booking.pk)
+
+
+def _declined_slots(booking) -> frozenset:
+    """Slots an instructor marked unavailable on any earlier request for this booking: never offer them again."""
+    marked = RescheduleOption.objects.filter(request__booking=booking, unavailable_at__isnull=False)
+    return frozenset(marked.values_list("start", "instructor_id"))
+
+
+def _may_decide(request: RescheduleRequest, actor) -> None:
+    if actor.is_admin or request.booking.student_id == actor.pk:
+        return
+    raise ForbiddenError("Only the student or operations staff can decide on these options.")
+
+
+def _notify(**kwargs) -> None:
+    from notifications.services import notify
+
+    notify(**kwargs)
+
+
+def request_expiry(*, booking, now: datetime) -> datetime:
+    return min(booking.start - DECIDE_BEFORE_DEPARTURE, now + REQUEST_MAX_AGE)
+
+
+def reschedule_request_open(*, booking, now: datetime | None = None, reasons=(), actor=None) -> RescheduleRequest:
+    """Offer up to three ranked options for `booking`, superseding any pending request for it."""
+    from bookings.models import ACTIVE_STATUSES
+
+    now = now or timezone.now()
+    booking = _reload_booking(booking)
+    if booking.status not in ACTIVE_STATUSES:
+        raise ApplicationError(
+            f"A {booking.get_status_display().lower()} booking cannot be rescheduled.",
+            code="booking_not_reschedulable", fields={"booking": ["This booking is no longer active."]},
+        )
+    candidates = solver.find_candidates(booking=booking, now=now, unavailable=_declined_slots(booking))
+    options = ranking.rank_options(booking=booking, candidates=candidates)
+    return _store_request(booking=booking, now=now, reasons=list(reasons), actor=actor, options=options)
+
+
+@transaction.atomic
+def _store_request(*, booking, now: datetime, reasons: list[str], actor,
+                   options: list[ranking.RankedCandidate]) -> RescheduleRequest:
+    from bookings.models import Booking
+
+    # One opener at a time per booking, so two monitors racing cannot leave two pending requests.
+    Booking.objects.select_for_update().filter(pk=booking.pk).first()
+    pending = list(RescheduleRequest.objects.filter(booking=booking, status=RequestStatus.PENDING))
+    detected_at = min((p.detected_at for p in pending), default=now)
+    if not reasons and pending:
+        reasons = list(pending[0].reasons)
+    for previous in pending:
+        _close(request=previous, status=RequestStatus.SUPERSEDED, reason="new_options", now=now, actor=actor)
+
+    request = RescheduleRequest.objects.create(
+        booking=booking, status=RequestStatus.PENDING, reasons=reasons, detected_at=detected_at, created_at=now,
+        expires_at=request_expiry(booking=booking, now=now),
+    )
+    RescheduleOption.objects.bulk_create([
+        RescheduleOption(
+            request=request, rank=rank, candidate_id=o.candidate.candidate_id, start=o.candidate.start,
+            end=o.candidate.end, instructor_id=o.candidate.instructor_id, aircraft_id=o.candidate.aircraft_id,
+            source=o.source, rationale=o.rationale, weather_status=o.candidate.weather_status,
+            weather_reasons=list(o.candidate.weather_reasons), forecast_known=o.candidate.forecast_known,
+            score=o.candidate.score,
+        )
+        for rank, o in enumerate(options, start=1)
+    ])
+    audit_record(
+        action="reschedule_request.opened", object_type="reschedule_request", object_id=request.pk, actor=actor,
+        after={**request_snapshot(request), "reasons": reasons,
+               "options": [{"candidate_id": o.candidate.candidate_id, "source": o.source} for o in options]},
+    )
+    if options:
+        _notify(kind="options_ready", recipients=[booking.student, booking.instructor], booking=booking,
+                reschedule_request=request, reasons=reasons, idempotency_key=f"options_ready:{request.pk}",
+                event_at=detected_at)
+    else:
+        logger.warning("No reschedule options found for booking %s", booking.pk)
+    return request
+
+
+def _close(*, request: RescheduleRequest, status: str, reason: str, now: datetime, actor) -> bool:
+    """Move a pending request to `status`; False when someone else already closed it."""
+    won = RescheduleRequest.objects.filter(pk=request.pk, status=RequestStatus.PENDING).update(
+        status=status, closed_reason=reason, decided_at=now,
+        decided_by=actor if actor is not None and actor.is_authenticated else None,
+    )
+    if won:
+        before = request_snapshot(request)
+        request.refresh_from_db()
+        audit_record(action=f"reschedule_request.{status}", object_type="reschedule_request", object_id=request.pk,
+                     actor=actor, before=before, after=request_snapshot(request))
+    return bool(won)
+
+
+@transaction.atomic
+def reschedule_requests_supersede(*, booking, reason: str, now: datetime | None = None, actor=None) -> int:
+    """Close every pending request of `booking` (the weather cleared, or it was rescheduled another way)."""
+    now = now or timezone.now()
+    pending = RescheduleRequest.objects.filter(booking=booking, status=RequestStatus.PENDING)
+    return sum(_close(request=r, status=RequestStatus.SUPERSEDED, reason=reason, now=now, actor=actor)
+               for r in pending)
+
+
+def _slot_problem(*, option: RescheduleOption, booking, now: datetime) -> str | None:
+    """Why the option's slot cannot be booked now, re-checked against live data; None when it still holds."""
+    from availability.selectors import is_free
+    from bookings.models import AircraftStatus
+    from bookings.selectors import aircraft_get
+    from weather import selectors as weather_selectors
+
+    if option.unavailable_at is not None:
+        return "The instructor marked this option unavailable."
+    if option.start <= now:
+        return "This slot has already started."
+    aircraft = aircraft_get(aircraft_id=option.aircraft_id)
+    if aircraft.status == AircraftStatus.MAINTENANCE:
+        return f"{aircraft.tail_number} is now in maintenance."
+    if not is_free(start=option.start, end=option.end, instructor=option.instructor, aircraft=aircraft,
+                   student=booking.student):
+        return "Someone else booked this slot, or it is no longer inside availability."
+    verdict = weather_selectors.window_verdicts(
+        departure=booking.departure_airport, destination=booking.destination_airport,
+        training_level=booking.student.training_level, windows=[(option.start, option.end)], now=now,
+    )[0]
+    if verdict.status == "conflict":
+        return "The forecast for this slot now fails your minimums: " + "; ".join(verdict.reasons)
+    return None
+
+
+def reschedule_request_accept(*, request: RescheduleRequest, option_id, actor, now: datetime | None = None):
+    """Book the chosen option: a confirmed booking replaces the held one, all in one transaction.
+
+    When the slot went away meanwhile nothing about the bookings changes, fresh options are offered in a new
+    request, and ConflictError `option_unavailable` names it.
+    """
+    now = now or timezone.now()
+    _may_decide(request, actor)
+    try:
+        return _accept(request=request, option_id=option_id, actor=actor, now=now)
+    except OptionUnavailable as exc:
+        fresh = reschedule_request_open(booking=request.booking, now=now, reasons=request.reasons, actor=actor)
+        raise ConflictError(
+            f"That option is no longer available. {exc} New options are ready.",
+            code="option_unavailable", extra={"reason": str(exc), "new_request_id": fresh.pk},
+        )
+
+
+@transaction.atomic
+def _accept(*, request: RescheduleRequest, option_id, actor, now: datetime):
+    from bookings.models import Booking
+    from bookings.services import booking_create, booking_mark_rescheduled
+
+    # The request row is the lock: a second accept waits here, then finds it no longer pending.
+    locked = RescheduleRequest.objects.select_for_update().get(pk=request.pk)
+    if locked.status != RequestStatus.PENDING:
+        raise ConflictError(f"This request is already {locked.status}.", code="request_not_pending",
+                            extra={"status": locked.status})
+    if locked.expires_at <= now:
+        raise ConflictError("This request has expired.", code="request_expired", extra={"status": locked.status})
+    try:
+        option = locked.options.select_related("instructor", "aircraft").get(pk=option_id)
+    except (RescheduleOption.DoesNotExist, ValueError, TypeError):
+        raise ApplicationError("Choose one of this request's options.", code="invalid",
+                               fields={"option": ["Not an option of this request."]})
+    old = Booking.objects.select_related(*BOOKING_PARTS).get(pk=locked.booking_id)
+    problem = _slot_problem(option=option, booking=old, now=now)
+    if problem:
+        raise OptionUnavailable(problem)
+    try:
+        with transaction.atomic():
+            replacement = booking_create(
+                actor=actor, student=old.student, aircraft=option.aircraft,
+                departure_airport=old.departure_airport, destination_airport=old.destination_airport,
+                start=option.start, end=option.end, lesson_type=old.lesson_type, instructor=option.instructor,
+                status="confirmed", rescheduled_from=old, notes=old.notes, now=now,
+            )
+    except ApplicationError as exc:
+        if exc.code in SLOT_LOST_CODES:
+            raise OptionUnavailable(exc.message)
+        raise
+    except IntegrityError:
+        # The database's overlap constraint caught a booking made between our check and our insert.
+        raise OptionUnavailable("Someone else booked this slot a moment ago.")
+    booking_mark_rescheduled(booking=old, replacement=replacement, actor=actor, now=now)
+
+    before = request_snapshot(locked)
+    locked.status = RequestStatus.ACCEPTED
+    locked.decided_at = now
+    locked.decided_by = actor
+    locked.replacement_booking = replacement
+    locked.closed_reason = "accepted"
+    locked.save(update_fields=["status", "decided_at", "decided_by", "replacement_booking", "closed_reason"])
+    audit_record(action="reschedule_request.accepted", object_type="reschedule_request", object_id=locked.pk,
+                 actor=actor, before=before, after={**request_snapshot(locked), "option": option.pk,
+                                                    "candidate_id": option.candidate_id})
+    recipients = [old.student, replacement.instructor]
+    if old.instructor_id and old.instructor_id != replacement.instructor_id:
+        recipients.append(old.instructor)  # the instructor who lost the lesson hears about it too
+    _notify(kind="reschedule_confirmed", recipients=recipients, booking=replacement, reschedule_request=locked,
+            idempotency_key=f"reschedule_confirmed:{locked.pk}", event_at=now)
+    return replacement
+
+
+@transaction.atomic
+def reschedule_request_decline(*, request: RescheduleRequest, actor, now: datetime | None = None) -> RescheduleRequest:
+    """The student turns every option down; operations staff are alerted to sort it out by hand."""
+    from accounts.selectors import operations_staff
+
+    now = now or timezone.now()
+    _may_decide(request, actor)
+    if not _close(request=request, status=RequestStatus.DECLINED, reason="declined", now=now, actor=actor):
+        request.refresh_from_db()
+        raise ConflictError(f"This request is already {request.status}.", code="request_not_pending",
+                            extra={"status": request.status})
+    _notify(kind="request_declined", recipients=list(operations_staff()), booking=request.booking,
+            reschedule_request=request, reasons=request.reasons,
+            idempotency_key=f"request_declined:{request.pk}", event_at=now)
+    return request
+
+
+def reschedule_option_mark_unavailable(*, option: RescheduleOption, actor,
+                                       now: datetime | None = None) -> RescheduleRequest:
+    """The option's instructor cannot fly it. When no option is left, fresh ones are generated.
+
+    Returns the request the people should now look at: the same one, or the new one.
+    """
+    now = now or timezone.now()
+    request = option.request
+    if not (actor.is_admin or (option.instructor_id is not None and option.instructor_id == actor.pk)):
+        raise ForbiddenError("Only the option's instructor or operations staff can mark it unavailable.")
+    with transaction.atomic():
+        locked = RescheduleRequest.objects.select_for_update().get(pk=request.pk)
+        if locked.status != RequestStatus.PENDING:
+            raise ConflictError(f"This request is already {locked.status}.", code="request_not_pending",
+                                extra={"status": locked.status})
+        marked = RescheduleOption.objects.filter(pk=option.pk, unavailable_at__isnull=True).update(
+            unavailable_at=now, unavailable_by=actor)
+        if marked:
+            audit_record(action="reschedule_option.marked_unavailable", object_type="reschedule_option",
+                         object_id=option.pk, actor=actor, before={"unavailable_at": None},
+                         after={"unavailable_at": now, "request": locked.pk, "candidate_id": option.candidate_id})
+        remaining = locked.options.filter(unavailable_at__isnull=True).exists()
+    if remaining:
+        return locked
+    return reschedule_request_open(booking=locked.booking, now=now, reasons=locked.reasons, actor=actor)

@@ -1,0 +1,258 @@
+"""Finds reschedule candidates for a booking: same duration, within a week, where everyone and the weather agree.
+
+Deterministic: the same data and the same `now` give the same candidates, ids and order. A fixed number of
+queries whatever the size of the school: the people and aircraft involved, the student's history, one
+`free_intervals` call and one `window_verdicts` call for every candidate window at once.
+"""
+
+import math
+import zoneinfo
+from bisect import bisect_right
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+SEARCH_DAYS = 7
+EARLIEST_AFTER_NOW = timedelta(hours=2)
+GRID = timedelta(minutes=30)
+DEFAULT_LIMIT = 8
+HISTORY_SIZE = 40
+
+# Score weights: keeping the student's instructor matters most (continuity of training), then the aircraft
+# they know, then a time close to the original and to the hours they usually fly.
+SAME_INSTRUCTOR = 30.0
+SAME_AIRCRAFT = 20.0
+CLOSENESS_MAX = 40.0
+USUAL_HOURS_MAX = 15.0
+WEATHER_POINTS = {"ok": 10.0, "marginal": 4.0, "unknown": 0.0}
+UNKNOWN_INSIDE_HORIZON = -5.0
+
+PASSING = ("ok", "marginal")
+
+Interval = tuple[datetime, datetime]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    candidate_id: str
+    start: datetime
+    end: datetime
+    instructor_id: int | None
+    aircraft_id: int
+    same_instructor: bool
+    same_aircraft: bool
+    weather_status: str
+    forecast_known: bool
+    score: float
+    weather_reasons: tuple[str, ...] = field(default=())
+    hours_from_original: float = 0.0
+    usual_hour: bool = False
+
+
+def candidate_id_for(*, start: datetime, instructor_id: int | None, aircraft_id: int) -> str:
+    """Stable across runs and readable in logs: `20260314T1030Z-i7-a3` (i0 for a solo flight)."""
+    return f"{start.astimezone(zoneinfo.ZoneInfo('UTC')):%Y%m%dT%H%MZ}-i{instructor_id or 0}-a{aircraft_id}"
+
+
+def grid_after(moment: datetime) -> datetime:
+    """The first grid point at or after `moment` (grid of 30 minutes from the Unix epoch, i.e. :00 and :30 UTC)."""
+    step = int(GRID.total_seconds())
+    epoch = int(math.ceil(moment.timestamp() / step)) * step
+    return datetime.fromtimestamp(epoch, tz=moment.tzinfo)
+
+
+class FreeTime:
+    """Containment checks over merged, sorted free intervals in O(log n)."""
+
+    def __init__(self, intervals: Iterable[Interval]):
+        merged: list[list[datetime]] = []
+        for start, end in sorted(intervals):
+            if merged and start <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], end)
+            else:
+                merged.append([start, end])
+        self._starts = [s for s, _ in merged]
+        self._ends = [e for _, e in merged]
+
+    def covers(self, start: datetime, end: datetime) -> bool:
+        index = bisect_right(self._starts, start) - 1
+        return index >= 0 and self._ends[index] >= end
+
+
+@dataclass(frozen=True)
+class Slot:
+    start: datetime
+    end: datetime
+    instructor_id: int | None
+    aircraft_id: int
+
+
+def feasible_slots(*, grid: list[datetime], duration: timedelta, student: FreeTime,
+                   instructors: list[tuple[int, FreeTime]] | None, aircraft: list[tuple[int, FreeTime]],
+                   unavailable: frozenset[tuple[datetime, int | None]] = frozenset()) -> list[Slot]:
+    """One slot per grid time: the first free instructor and aircraft in order of preference.
+
+    `instructors` is None for a solo flight (no instructor needed). `unavailable` holds (start, instructor id)
+    pairs an instructor has declined, so the slot goes to the next instructor instead.
+    """
+    slots = []
+    for start in grid:
+        end = start + duration
+        if not student.covers(start, end):
+            continue
+        instructor_id = None
+        if instructors is not None:
+            instructor_id = next(
+                (iid for iid, free in instructors if (start, iid) not in unavailable and free.covers(start, end)),
+                None,
+            )
+            if instructor_id is None:
+                continue
+        elif (start, None) in unavailable:
+            continue
+        aircraft_id = next((aid for aid, free in aircraft if free.covers(start, end)), None)
+        if aircraft_id is None:
+            continue
+        slots.append(Slot(start, end, instructor_id, aircraft_id))
+    return slots
+
+
+def score_slot(*, slot: Slot, original_start: datetime, instructor_id: int | None, aircraft_id: int,
+               usual_hours: list[float], tz: zoneinfo.ZoneInfo, weather_status: str,
+               forecast_known: bool) -> tuple[float, float, bool]:
+    """(score, hours from the original start, whether the slot is at one of the student's usual hours)."""
+    score = 0.0
+    if instructor_id is not None and slot.instructor_id == instructor_id:
+        score += SAME_INSTRUCTOR
+    if slot.aircraft_id == aircraft_id:
+        score += SAME_AIRCRAFT
+    hours_away = abs((slot.start - original_start).total_seconds()) / 3600
+    score += CLOSENESS_MAX / (1 + hours_away / 24)
+    local = slot.start.astimezone(tz)
+    hour = local.hour + local.minute / 60
+    near = [h for h in usual_hours if min(abs(h - hour), 24 - abs(h - hour)) <= 1.0]
+    share = len(near) / len(usual_hours) if usual_hours else 0.0
+    score += USUAL_HOURS_MAX * share
+    score += WEATHER_POINTS.get(weather_status, 0.0)
+    if weather_status == "unknown" and forecast_known:
+        score += UNKNOWN_INSIDE_HORIZON
+    return round(score, 4), round(hours_away, 2), share >= 0.25
+
+
+def pick_spread(candidates: list[Candidate], limit: int) -> list[Candidate]:
+    """The best candidates that do not overlap each other, so every option is a real alternative."""
+    chosen: list[Candidate] = []
+    for candidate in candidates:
+        if len(chosen) >= limit:
+            break
+        if any(candidate.start < other.end and other.start < candidate.end for other in chosen):
+            continue
+        chosen.append(candidate)
+    return chosen
+
+
+def _usual_local_hours(*, student_id: int, now: datetime, fallback: datetime, tz: zoneinfo.ZoneInfo) -> list[float]:
+    from bookings.models import Booking, BookingStatus
+
+    # A read of the student's own history; the bookings app offers no selector for this aggregate.
+    history = (
+        Booking.objects.filter(student_id=student_id, start__lt=now)
+        .exclude(status=BookingStatus.CANCELLED)
+        .order_by("-start")
+        .values_list("start", "departure_airport__time_zone")[:HISTORY_SIZE]
+    )
+    hours = []
+    for start, zone in history:
+        local = start.astimezone(zoneinfo.ZoneInfo(zone) if zone else tz)
+        hours.append(local.hour + local.minute / 60)
+    if not hours:
+        local = fallback.astimezone(tz)
+        hours = [local.hour + local.minute / 60]
+    return hours
+
+
+def _instructor_order(booking) -> list[int] | None:
+    from accounts.models import Role
+    from accounts.selectors import users_with_role
+
+    if booking.instructor_id is None:
+        return None
+    others = users_with_role(Role.INSTRUCTOR).exclude(id=booking.instructor_id).order_by("id")
+    return [booking.instructor_id, *others.values_list("id", flat=True)]
+
+
+def _aircraft_order(booking) -> list[int]:
+    from bookings.models import AircraftStatus
+    from bookings.selectors import aircraft_list
+
+    same_model = (
+        aircraft_list(filters={"model": booking.aircraft.model, "status": AircraftStatus.AVAILABLE})
+        .exclude(id=booking.aircraft_id)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+    return [booking.aircraft_id, *same_model]
+
+
+def find_candidates(*, booking, now: datetime, limit: int = DEFAULT_LIMIT,
+                    unavailable: frozenset[tuple[datetime, int | None]] = frozenset()) -> list[Candidate]:
+    """Ranked, non-overlapping candidates for `booking`, best first, at most `limit` of them."""
+    from availability.selectors import free_intervals
+    from weather import selectors as weather_selectors
+
+    duration = booking.end - booking.start
+    first = grid_after(now + EARLIEST_AFTER_NOW)
+    last_start = now + timedelta(days=SEARCH_DAYS)
+    grid = []
+    moment = first
+    while moment <= last_start:
+        grid.append(moment)
+        moment += GRID
+    if not grid:
+        return []
+    search_end = grid[-1] + duration
+
+    instructor_ids = _instructor_order(booking)
+    aircraft_ids = _aircraft_order(booking)
+    free = free_intervals(
+        start=first, end=search_end, instructor_ids=tuple(instructor_ids or ()), aircraft_ids=tuple(aircraft_ids),
+        student_ids=(booking.student_id,),
+    )
+    slots = feasible_slots(
+        grid=grid, duration=duration,
+        student=FreeTime(free.get(("student", booking.student_id), [])),
+        instructors=None if instructor_ids is None
+        else [(iid, FreeTime(free.get(("instructor", iid), []))) for iid in instructor_ids],
+        aircraft=[(aid, FreeTime(free.get(("aircraft", aid), []))) for aid in aircraft_ids],
+        unavailable=unavailable,
+    )
+    if not slots:
+        return []
+
+    verdicts = weather_selectors.window_verdicts(
+        departure=booking.departure_airport, destination=booking.destination_airport,
+        training_level=booking.student.training_level, windows=[(s.start, s.end) for s in slots], now=now,
+    )
+    tz = zoneinfo.ZoneInfo(booking.departure_airport.time_zone or "UTC")
+    usual_hours = _usual_local_hours(student_id=booking.student_id, now=now, fallback=booking.start, tz=tz)
+    candidates = []
+    for slot, verdict in zip(slots, verdicts, strict=True):
+        if verdict.status not in (*PASSING, "unknown"):
+            continue
+        score, hours_away, usual = score_slot(
+            slot=slot, original_start=booking.start, instructor_id=booking.instructor_id,
+            aircraft_id=booking.aircraft_id, usual_hours=usual_hours, tz=tz,
+            weather_status=verdict.status, forecast_known=verdict.forecast_known,
+        )
+        candidates.append(Candidate(
+            candidate_id=candidate_id_for(start=slot.start, instructor_id=slot.instructor_id,
+                                          aircraft_id=slot.aircraft_id),
+            start=slot.start, end=slot.end, instructor_id=slot.instructor_id, aircraft_id=slot.aircraft_id,
+            same_instructor=slot.instructor_id == booking.instructor_id,
+            same_aircraft=slot.aircraft_id == booking.aircraft_id,
+            weather_status=verdict.status, forecast_known=verdict.forecast_known,
+            weather_reasons=tuple(verdict.reasons), score=score, hours_from_original=hours_away,
+            usual_hour=usual,
+        ))
+    candidates.sort(key=lambda c: (-c.score, c.start, c.instructor_id or 0, c.aircraft_id))
+    return pick_spread(candidates, limit)
