@@ -126,6 +126,12 @@ SES_REPLY_TO = env("SES_REPLY_TO", default="support@flightschedulepro.local")
 DEFAULT_FROM_EMAIL = SES_FROM_EMAIL
 SERVER_EMAIL = SES_FROM_EMAIL
 FRONTEND_URL = env("FRONTEND_URL", default="http://127.0.0.1:8000").rstrip("/")
+# A hung mail server must not hold a delivery past its claim: the claim outlives the timeout by far.
+EMAIL_TIMEOUT = env.float("EMAIL_TIMEOUT_SECONDS", default=15.0)
+NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=8)
+NOTIFICATION_RETRY_BASE_SECONDS = env.int("NOTIFICATION_RETRY_BASE_SECONDS", default=120)
+NOTIFICATION_RETRY_MAX_SECONDS = env.int("NOTIFICATION_RETRY_MAX_SECONDS", default=3600)
+NOTIFICATION_CLAIM_SECONDS = env.int("NOTIFICATION_CLAIM_SECONDS", default=300)
 
 # --- weather -----------------------------------------------------------------------------------
 OPENWEATHERMAP_API_KEY = env("OPENWEATHERMAP_API_KEY", default="")

@@ -1,0 +1,93 @@
+"""Transports. Email goes through django.core.mail with whatever backend EMAIL_URL configures (SMTP, console,
+SES through django-ses); in-app needs no transport, the stored row is the message.
+
+Every transport failure becomes a `DeliveryError` that says whether trying again can help: a mail server that
+is down will come back, a mailbox that does not exist will not.
+"""
+
+import contextlib
+import logging
+import smtplib
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+
+logger = logging.getLogger(__name__)
+
+# SES API errors that no retry will fix: the message itself was refused.
+_PERMANENT_SES_ERRORS = {"MessageRejected", "InvalidParameterValue"}
+
+
+class DeliveryError(Exception):
+    def __init__(self, message: str, *, retryable: bool):
+        super().__init__(message)
+        self.retryable = retryable
+
+
+def _smtp_code_is_permanent(code) -> bool:
+    return isinstance(code, int) and 500 <= code < 600
+
+
+def classify(exc: Exception) -> DeliveryError:
+    """Map whatever the mail backend raised onto retryable / permanent."""
+    if isinstance(exc, DeliveryError):
+        return exc
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in exc.recipients.values()]
+        permanent = bool(codes) and all(_smtp_code_is_permanent(code) for code in codes)
+        detail = "; ".join(f"{rcpt}: {code} {msg.decode(errors='replace') if isinstance(msg, bytes) else msg}"
+                           for rcpt, (code, msg) in exc.recipients.items())
+        return DeliveryError(f"recipient refused: {detail}", retryable=not permanent)
+    if isinstance(exc, smtplib.SMTPDataError):
+        message = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else exc.smtp_error
+        return DeliveryError(f"message refused: {exc.smtp_code} {message}",
+                             retryable=not _smtp_code_is_permanent(exc.smtp_code))
+    response = getattr(exc, "response", None)
+    if isinstance(response, dict) and "Error" in response:
+        code = response["Error"].get("Code", "")
+        return DeliveryError(f"{code}: {response['Error'].get('Message', '')}",
+                             retryable=code not in _PERMANENT_SES_ERRORS)
+    # Connection refused, timeouts, disconnects, authentication and sender problems: the server or our
+    # configuration, not the message. They heal, so the message waits for them.
+    return DeliveryError(f"{type(exc).__name__}: {exc}".strip(), retryable=True)
+
+
+def _message_id_domain() -> str:
+    sender = settings.SES_FROM_EMAIL or settings.DEFAULT_FROM_EMAIL
+    return sender.rsplit("@", 1)[-1].strip(">") or "flightschedulepro.local"
+
+
+def build_email(notification, *, connection=None) -> EmailMultiAlternatives:
+    reply_to = [settings.SES_REPLY_TO] if settings.SES_REPLY_TO else []
+    message = EmailMultiAlternatives(
+        subject=notification.subject,
+        body=notification.body_text,
+        from_email=settings.SES_FROM_EMAIL or settings.DEFAULT_FROM_EMAIL,
+        to=[notification.recipient.email],
+        reply_to=reply_to,
+        # A stable Message-ID: should a takeover after a crashed worker ever send twice, mail clients
+        # recognise the copy as the same message.
+        headers={
+            "Message-ID": f"<notification-{notification.pk}@{_message_id_domain()}>",
+            "X-FSP-Notification-Kind": notification.kind,
+        },
+        connection=connection,
+    )
+    if notification.body_html:
+        message.attach_alternative(notification.body_html, "text/html")
+    return message
+
+
+def send_email(notification, *, connection=None) -> None:
+    """Send one stored email notification; raises DeliveryError on any failure."""
+    connection = connection or get_connection()
+    try:
+        sent = build_email(notification, connection=connection).send(fail_silently=False)
+    except Exception as exc:
+        # A broken SMTP session must not poison the next message of the same run.
+        # The session is already unusable; the original error is the one worth reporting.
+        with contextlib.suppress(Exception):
+            connection.close()
+        raise classify(exc) from exc
+    if not sent:
+        raise DeliveryError("the mail backend accepted nothing", retryable=True)

@@ -1,0 +1,302 @@
+"""Writes for notifications: creating each message once, delivering email exactly once, marking read.
+
+Delivery never runs inside the transaction that created the message: `notify` schedules it with
+`transaction.on_commit`, and a worker claims a row with a conditional UPDATE before it talks to the mail
+server, so two workers (or a job run twice) never send the same message twice. The SMTP conversation
+itself happens outside any database transaction, so a slow mail server never holds locks.
+"""
+
+import logging
+import uuid
+from datetime import datetime, timedelta
+from functools import partial
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from audit.services import audit_record
+from config.exceptions import ApplicationError, NotFoundError
+from notifications import channels
+from notifications.models import Channel, Notification, NotificationKind, NotificationStatus
+from notifications.rendering import render_message
+
+logger = logging.getLogger(__name__)
+
+# Kinds that never go by email: a delivery failure is news about email itself.
+IN_APP_ONLY_KINDS = frozenset({NotificationKind.DELIVERY_FAILED})
+
+
+def _snapshot(notification: Notification) -> dict:
+    return {
+        "recipient": notification.recipient_id, "kind": notification.kind, "channel": notification.channel,
+        "status": notification.status, "attempts": notification.attempts,
+        "booking": notification.booking_id, "reschedule_request": notification.reschedule_request_id,
+        "idempotency_key": notification.idempotency_key,
+    }
+
+
+def _wants_email(user, kind: str) -> bool:
+    return kind not in IN_APP_ONLY_KINDS and bool(user.email) and user.email_notifications
+
+
+def _unique_recipients(recipients) -> list:
+    people, seen = [], set()
+    for person in recipients or ():
+        if person is None or person.pk in seen or not person.is_active:
+            continue
+        seen.add(person.pk)
+        people.append(person)
+    return people
+
+
+def _create_once(**fields) -> Notification | None:
+    """Insert unless (idempotency_key, recipient, channel) exists; a concurrent twin loses on the constraint."""
+    try:
+        with transaction.atomic():
+            return Notification.objects.create(**fields)
+    except IntegrityError:
+        return None
+
+
+@transaction.atomic
+def notify(*, kind: str, recipients, idempotency_key: str, booking=None, reschedule_request=None,
+           reasons=(), extra: dict | None = None, event_at: datetime | None = None) -> list[Notification]:
+    """Tell each recipient about one event: an in-app message, and an email when they have email on.
+
+    The same idempotency key for the same person and channel never makes a second message, so callers
+    may call this again after a crash or a second run. Returns the notifications this call created.
+    """
+    if kind not in NotificationKind.values:
+        raise ApplicationError(f"Unknown notification kind {kind!r}.", code="unknown_notification_kind",
+                               fields={"kind": [f"Choose one of: {', '.join(NotificationKind.values)}."]})
+    if not idempotency_key:
+        raise ApplicationError("An idempotency key is required.", code="idempotency_key_required",
+                               fields={"idempotency_key": ["This field is required."]})
+    people = _unique_recipients(recipients)
+    if not people:
+        return []
+    existing = set(
+        Notification.objects.filter(idempotency_key=idempotency_key, recipient__in=people)
+        .values_list("recipient_id", "channel")
+    )
+    now = timezone.now()
+    created: list[Notification] = []
+    for person in people:
+        wanted = [Channel.IN_APP] + ([Channel.EMAIL] if _wants_email(person, kind) else [])
+        wanted = [channel for channel in wanted if (person.pk, channel) not in existing]
+        if not wanted:
+            continue
+        message = render_message(kind=kind, recipient=person, booking=booking,
+                                 reschedule_request=reschedule_request, reasons=reasons, extra=extra)
+        for channel in wanted:
+            in_app = channel == Channel.IN_APP
+            notification = _create_once(
+                recipient=person, kind=kind, channel=channel, idempotency_key=idempotency_key[:200],
+                booking=booking, reschedule_request_id=getattr(reschedule_request, "pk", None),
+                subject=message.subject, body_text=message.body_text,
+                body_html="" if in_app else message.body_html, link=message.link,
+                status=NotificationStatus.SENT if in_app else NotificationStatus.PENDING,
+                sent_at=now if in_app else None, next_attempt_at=None if in_app else now,
+                event_at=event_at,
+            )
+            if notification is None:
+                continue
+            created.append(notification)
+            audit_record(action="notification.created", object_type="notification", object_id=notification.pk,
+                         after=_snapshot(notification))
+    email_ids = [n.pk for n in created if n.channel == Channel.EMAIL]
+    if email_ids:
+        # robust: a broker or mail outage must never break the caller's already committed work.
+        transaction.on_commit(partial(schedule_delivery, email_ids), robust=True)
+    return created
+
+
+def schedule_delivery(notification_ids: list[int]) -> None:
+    """Hand fresh emails to Celery when a broker is configured, else deliver them right here.
+
+    Anything that goes wrong here is left for `run_delivery`: the rows stay pending and due.
+    """
+    if settings.CELERY_BROKER_URL:
+        from notifications.tasks import deliver_notification
+
+        for notification_id in notification_ids:
+            try:
+                deliver_notification.delay(notification_id)
+            except Exception:
+                logger.exception("could not queue notification %s; the delivery job will send it", notification_id)
+        return
+    for notification_id in notification_ids:
+        try:
+            notification_deliver(notification_id=notification_id)
+        except Exception:
+            logger.exception("delivery of notification %s failed unexpectedly; it stays pending", notification_id)
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Exponential backoff: base, 2×base, 4×base, ... capped."""
+    seconds = settings.NOTIFICATION_RETRY_BASE_SECONDS * (2 ** max(attempts - 1, 0))
+    return timedelta(seconds=min(seconds, settings.NOTIFICATION_RETRY_MAX_SECONDS))
+
+
+def _claim(*, notification_id: int, token: str, now: datetime, ignore_backoff: bool) -> bool:
+    """Take the row for this worker. Exactly one concurrent caller gets 1 back from the UPDATE."""
+    unclaimed = Q(claimed_until__isnull=True) | Q(claimed_until__lte=now)
+    due = Q() if ignore_backoff else Q(next_attempt_at__lte=now)
+    return Notification.objects.filter(
+        unclaimed, due, pk=notification_id, channel=Channel.EMAIL, status=NotificationStatus.PENDING,
+        attempts__lt=settings.NOTIFICATION_MAX_ATTEMPTS,
+    ).update(
+        claim_token=token, claimed_until=now + timedelta(seconds=settings.NOTIFICATION_CLAIM_SECONDS),
+        attempts=F("attempts") + 1,
+    ) == 1
+
+
+def notification_deliver(*, notification_id: int, now: datetime | None = None, ignore_backoff: bool = False,
+                         connection=None) -> str:
+    """Send one pending email if it is due and nobody else holds it.
+
+    Returns "sent", "retrying", "failed" or "skipped" (not due, already sent, or claimed by another worker).
+    Deliberately not one transaction: the claim commits before the mail server is contacted, so a
+    concurrent worker sees it, and the outcome is written afterwards.
+    """
+    started = now or timezone.now()
+    token = uuid.uuid4().hex
+    if not _claim(notification_id=notification_id, token=token, now=started, ignore_backoff=ignore_backoff):
+        return "skipped"
+    notification = Notification.objects.select_related("recipient").get(pk=notification_id)
+    try:
+        channels.send_email(notification, connection=connection)
+    except channels.DeliveryError as exc:
+        return _record_failure(notification=notification, token=token, error=exc, now=now or timezone.now())
+    _record_sent(notification=notification, token=token, now=now or timezone.now())
+    return "sent"
+
+
+@transaction.atomic
+def _record_sent(*, notification: Notification, token: str, now: datetime) -> None:
+    done = {"status": NotificationStatus.SENT, "sent_at": now, "last_error": "", "claim_token": "",
+            "claimed_until": None, "next_attempt_at": None}
+    updated = Notification.objects.filter(pk=notification.pk, claim_token=token).update(**done)
+    if not updated:
+        # Our claim lapsed during a very slow send and another worker took the row over. The message
+        # did go out, so record that; the other worker's send may duplicate it (same Message-ID).
+        logger.warning("notification %s was sent after its claim expired", notification.pk)
+        updated = Notification.objects.filter(pk=notification.pk, status=NotificationStatus.PENDING).update(**done)
+    if updated:
+        audit_record(action="notification.sent", object_type="notification", object_id=notification.pk,
+                     before={"status": NotificationStatus.PENDING, "attempts": notification.attempts},
+                     after={"status": NotificationStatus.SENT, "attempts": notification.attempts})
+
+
+@transaction.atomic
+def _record_failure(*, notification: Notification, token: str, error: channels.DeliveryError,
+                    now: datetime) -> str:
+    attempts = notification.attempts
+    message = str(error)[:2000]
+    final = not error.retryable or attempts >= settings.NOTIFICATION_MAX_ATTEMPTS
+    changes = {"last_error": message, "claim_token": "", "claimed_until": None}
+    if final:
+        changes.update(status=NotificationStatus.FAILED, next_attempt_at=None)
+    else:
+        changes.update(next_attempt_at=now + retry_delay(attempts))
+    if not Notification.objects.filter(pk=notification.pk, claim_token=token).update(**changes):
+        return "skipped"
+    logger.warning("notification %s attempt %s failed: %s", notification.pk, attempts, message)
+    audit_record(
+        action="notification.failed" if final else "notification.retry_scheduled",
+        object_type="notification", object_id=notification.pk,
+        before={"status": NotificationStatus.PENDING, "attempts": attempts},
+        after={"status": changes.get("status", NotificationStatus.PENDING), "attempts": attempts,
+               "last_error": message, "next_attempt_at": changes.get("next_attempt_at")},
+    )
+    if final:
+        _tell_operations_staff(notification=notification, attempts=attempts, last_error=message)
+        return "failed"
+    return "retrying"
+
+
+def _tell_operations_staff(*, notification: Notification, attempts: int, last_error: str) -> None:
+    from accounts.selectors import operations_staff
+
+    notify(
+        kind=NotificationKind.DELIVERY_FAILED, recipients=list(operations_staff()),
+        idempotency_key=f"delivery_failed:{notification.pk}", booking=notification.booking,
+        extra={"failed_kind": notification.get_kind_display().lower(),
+               "failed_recipient": notification.recipient.email, "attempts": attempts,
+               "last_error": last_error, "notification_id": notification.pk},
+        event_at=timezone.now(),
+    )
+
+
+@transaction.atomic
+def notifications_fail_abandoned(*, now: datetime | None = None) -> int:
+    """Emails whose last allowed attempt was claimed by a worker that never came back: give up on them.
+
+    Whether that worker's send went out is unknowable, so they are not sent again; staff are told.
+    """
+    now = now or timezone.now()
+    abandoned = list(
+        Notification.objects.select_for_update(skip_locked=True, of=("self",))
+        .select_related("recipient", "booking").filter(
+            channel=Channel.EMAIL, status=NotificationStatus.PENDING,
+            attempts__gte=settings.NOTIFICATION_MAX_ATTEMPTS, claimed_until__lte=now,
+        )
+    )
+    for notification in abandoned:
+        error = notification.last_error or "delivery interrupted: the worker stopped before recording the result"
+        Notification.objects.filter(pk=notification.pk).update(
+            status=NotificationStatus.FAILED, last_error=error, claim_token="", claimed_until=None,
+            next_attempt_at=None,
+        )
+        audit_record(action="notification.failed", object_type="notification", object_id=notification.pk,
+                     before={"status": NotificationStatus.PENDING}, after={"status": NotificationStatus.FAILED,
+                                                                          "last_error": error})
+        _tell_operations_staff(notification=notification, attempts=notification.attempts, last_error=error)
+    return len(abandoned)
+
+
+@transaction.atomic
+def notification_requeue(*, notification: Notification, actor, now: datetime | None = None) -> Notification:
+    """Operators: try a failed email again from scratch (after fixing the address or the mail setup)."""
+    now = now or timezone.now()
+    if notification.channel != Channel.EMAIL or notification.status != NotificationStatus.FAILED:
+        raise ApplicationError("Only a failed email can be sent again.", code="not_requeueable")
+    Notification.objects.filter(pk=notification.pk, status=NotificationStatus.FAILED).update(
+        status=NotificationStatus.PENDING, attempts=0, next_attempt_at=now, claim_token="", claimed_until=None,
+    )
+    audit_record(action="notification.requeued", object_type="notification", object_id=notification.pk,
+                 actor=actor, before={"status": NotificationStatus.FAILED, "attempts": notification.attempts},
+                 after={"status": NotificationStatus.PENDING, "attempts": 0})
+    transaction.on_commit(partial(schedule_delivery, [notification.pk]), robust=True)
+    notification.refresh_from_db()
+    return notification
+
+
+@transaction.atomic
+def notification_mark_read(*, notification: Notification, actor, now: datetime | None = None) -> Notification:
+    if notification.recipient_id != actor.pk:
+        raise NotFoundError("Notification not found.")
+    now = now or timezone.now()
+    if Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=now):
+        audit_record(action="notification.read", object_type="notification", object_id=notification.pk,
+                     actor=actor, before={"read_at": None}, after={"read_at": now})
+    notification.refresh_from_db(fields=["read_at"])
+    return notification
+
+
+@transaction.atomic
+def notifications_mark_all_read(*, actor, now: datetime | None = None) -> int:
+    """Mark every unread in-app notification of the actor read; one audit row names them all."""
+    now = now or timezone.now()
+    unread = Notification.objects.select_for_update().filter(
+        recipient=actor, channel=Channel.IN_APP, read_at__isnull=True,
+    )
+    ids = list(unread.values_list("pk", flat=True))
+    if not ids:
+        return 0
+    count = Notification.objects.filter(pk__in=ids, read_at__isnull=True).update(read_at=now)
+    audit_record(action="notification.read_all", object_type="user", object_id=actor.pk, actor=actor,
+                 after={"notification_ids": ids, "read_at": now})
+    return count
