@@ -13,6 +13,13 @@ def users_with_role(role: str):
     return User.objects.filter(role=role, is_active=True)
 
 
+def user_by_calendar_token(token: str) -> User | None:
+    """The active user whose secret calendar feed address carries `token`."""
+    if not token:
+        return None
+    return User.objects.filter(calendar_token=token, is_active=True).first()
+
+
 def operations_staff():
     """Active admins and superusers: who gets operational alerts."""
     from django.db.models import Q

@@ -1,0 +1,165 @@
+from datetime import timedelta
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.permissions import BasePermission
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.permissions import IsAdmin
+from availability import selectors, services
+from availability.api.serializers import (
+    AvailabilityExceptionSerializer,
+    AvailabilityExceptionWriteSerializer,
+    AvailabilityPatternSerializer,
+    AvailabilityPatternWriteSerializer,
+    SlotQuerySerializer,
+    SlotSerializer,
+)
+from config.exceptions import NotFoundError
+from config.pagination import PageNumberPagination
+
+
+class IsAdminOrInstructor(BasePermission):
+    message = "Only instructors and operations staff see availability."
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        return bool(user and user.is_authenticated and (user.is_admin or user.is_instructor))
+
+
+class AdminWritesInstructorsRead:
+    def get_permissions(self):
+        if self.action in {"list", "retrieve"}:
+            return [IsAdminOrInstructor()]
+        return [IsAdmin()]
+
+
+OWNER_FILTERS = [OpenApiParameter("instructor", int), OpenApiParameter("aircraft", int)]
+
+
+@extend_schema(tags=["availability"])
+class AvailabilityPatternViewSet(AdminWritesInstructorsRead, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Weekly windows in SCHOOL_TIME_ZONE. Operations staff write; instructors read their own."""
+
+    serializer_class = AvailabilityPatternSerializer
+
+    def get_queryset(self):
+        return selectors.pattern_list(actor=self.request.user, filters=_owner_filters(self.request))
+
+    @extend_schema(parameters=OWNER_FILTERS)
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    def retrieve(self, request, pk=None):
+        return Response(AvailabilityPatternSerializer(
+            selectors.pattern_get(actor=request.user, pattern_id=_int_or_404(pk))).data)
+
+    @extend_schema(request=AvailabilityPatternWriteSerializer, responses={201: AvailabilityPatternSerializer})
+    def create(self, request):
+        serializer = AvailabilityPatternWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        pattern = services.pattern_create(actor=request.user, **serializer.validated_data)
+        return Response(AvailabilityPatternSerializer(pattern).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=AvailabilityPatternWriteSerializer, responses={200: AvailabilityPatternSerializer})
+    def partial_update(self, request, pk=None):
+        pattern = selectors.pattern_get(actor=request.user, pattern_id=_int_or_404(pk))
+        serializer = AvailabilityPatternWriteSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        pattern = services.pattern_update(pattern=pattern, actor=request.user, **serializer.validated_data)
+        return Response(AvailabilityPatternSerializer(pattern).data)
+
+    def update(self, request, pk=None):
+        return self.partial_update(request, pk)
+
+    def destroy(self, request, pk=None):
+        services.pattern_delete(pattern=selectors.pattern_get(actor=request.user, pattern_id=_int_or_404(pk)),
+                                actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema(tags=["availability"])
+class AvailabilityExceptionViewSet(AdminWritesInstructorsRead, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Dated blocks (time off, maintenance) that beat any pattern. Operations staff write; instructors read
+    their own."""
+
+    serializer_class = AvailabilityExceptionSerializer
+
+    def get_queryset(self):
+        filters = _owner_filters(self.request)
+        filters.update({k: self.request.query_params.get(k) for k in ("start_after", "start_before")})
+        return selectors.exception_list(actor=self.request.user, filters=filters)
+
+    @extend_schema(parameters=[*OWNER_FILTERS, OpenApiParameter("start_after", str),
+                               OpenApiParameter("start_before", str)])
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    def retrieve(self, request, pk=None):
+        return Response(AvailabilityExceptionSerializer(
+            selectors.exception_get(actor=request.user, exception_id=_int_or_404(pk))).data)
+
+    @extend_schema(request=AvailabilityExceptionWriteSerializer, responses={201: AvailabilityExceptionSerializer})
+    def create(self, request):
+        serializer = AvailabilityExceptionWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        exception = services.exception_create(actor=request.user, **serializer.validated_data)
+        return Response(AvailabilityExceptionSerializer(exception).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=AvailabilityExceptionWriteSerializer, responses={200: AvailabilityExceptionSerializer})
+    def partial_update(self, request, pk=None):
+        exception = selectors.exception_get(actor=request.user, exception_id=_int_or_404(pk))
+        serializer = AvailabilityExceptionWriteSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        exception = services.exception_update(exception=exception, actor=request.user,
+                                              **serializer.validated_data)
+        return Response(AvailabilityExceptionSerializer(exception).data)
+
+    def update(self, request, pk=None):
+        return self.partial_update(request, pk)
+
+    def destroy(self, request, pk=None):
+        services.exception_delete(
+            exception=selectors.exception_get(actor=request.user, exception_id=_int_or_404(pk)), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class SlotsView(APIView):
+    """Free slots where every named party (instructor, aircraft, student) is free."""
+
+    @extend_schema(parameters=[SlotQuerySerializer], responses={200: SlotSerializer(many=True)},
+                   tags=["availability"])
+    def get(self, request):
+        serializer = SlotQuerySerializer(data=request.query_params)
+        serializer.is_valid(raise_exception=True)
+        query = dict(serializer.validated_data)
+        user = request.user
+        if user.is_student:
+            # A student plans only their own lessons; someone else's calendar is simply not there.
+            if query.get("student") and query["student"].pk != user.pk:
+                raise NotFoundError("No such student.")
+            query["student"] = user
+        slots = selectors.free_slots(
+            start=query["start"], end=query["end"], duration=timedelta(minutes=query["duration_minutes"]),
+            step=timedelta(minutes=query["step_minutes"]), instructor=query.get("instructor"),
+            aircraft=query.get("aircraft"), student=query.get("student"))
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset([{"start": s, "end": e} for s, e in slots], request, view=self)
+        return paginator.get_paginated_response(SlotSerializer(page, many=True).data)
+
+
+def _owner_filters(request) -> dict:
+    filters = {}
+    for key in ("instructor", "aircraft"):
+        value = request.query_params.get(key)
+        if value:
+            filters[key] = _int_or_404(value)
+    return filters
+
+
+def _int_or_404(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise NotFoundError("Not found.")

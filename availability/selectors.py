@@ -1,0 +1,281 @@
+"""Reads for availability: who can fly when.
+
+Weekly patterns are wall-clock times in SCHOOL_TIME_ZONE; they are expanded day by day into UTC intervals
+so a 08:00 pattern stays 08:00 local on both sides of a daylight-saving change. Exceptions and active
+bookings are then cut out. Every function here runs a fixed number of queries whatever the number of
+parties or days asked about.
+"""
+
+import zoneinfo
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, time, timedelta
+
+from django.conf import settings
+from django.db.models import Q
+
+from availability.models import AvailabilityException, AvailabilityPattern
+from config.exceptions import NotFoundError
+
+Interval = tuple[datetime, datetime]
+PartyKey = tuple[str, int]
+
+# A pattern ending at 23:59:59 or later runs until midnight: a TimeField cannot hold 24:00.
+END_OF_DAY = time(23, 59, 59)
+
+
+def school_zone() -> zoneinfo.ZoneInfo:
+    return zoneinfo.ZoneInfo(settings.SCHOOL_TIME_ZONE)
+
+
+def merge_intervals(intervals: Iterable[Interval]) -> list[Interval]:
+    merged: list[Interval] = []
+    for start, end in sorted(intervals):
+        if end <= start:
+            continue
+        if merged and start <= merged[-1][1]:
+            if end > merged[-1][1]:
+                merged[-1] = (merged[-1][0], end)
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def subtract_intervals(base: list[Interval], cuts: Iterable[Interval]) -> list[Interval]:
+    """`base` (merged, sorted) minus every interval in `cuts`."""
+    result = list(base)
+    for cut_start, cut_end in merge_intervals(cuts):
+        next_result = []
+        for start, end in result:
+            if cut_end <= start or cut_start >= end:
+                next_result.append((start, end))
+                continue
+            if start < cut_start:
+                next_result.append((start, cut_start))
+            if cut_end < end:
+                next_result.append((cut_end, end))
+        result = next_result
+    return result
+
+
+def intersect_intervals(a: list[Interval], b: list[Interval]) -> list[Interval]:
+    out, i, j = [], 0, 0
+    while i < len(a) and j < len(b):
+        start, end = max(a[i][0], b[j][0]), min(a[i][1], b[j][1])
+        if start < end:
+            out.append((start, end))
+        if a[i][1] < b[j][1]:
+            i += 1
+        else:
+            j += 1
+    return out
+
+
+def clip_intervals(intervals: list[Interval], start: datetime, end: datetime) -> list[Interval]:
+    return [(max(s, start), min(e, end)) for s, e in intervals if s < end and e > start]
+
+
+def covers(intervals: list[Interval], start: datetime, end: datetime) -> bool:
+    return any(s <= start and e >= end for s, e in intervals)
+
+
+def pattern_occurrences(pattern: AvailabilityPattern, start: datetime, end: datetime,
+                        zone: zoneinfo.ZoneInfo | None = None) -> list[Interval]:
+    """The UTC intervals a weekly pattern covers between `start` and `end`."""
+    zone = zone or school_zone()
+    first = start.astimezone(zone).date() - timedelta(days=1)
+    last = end.astimezone(zone).date()
+    out = []
+    day = first
+    while day <= last:
+        if day.weekday() == pattern.weekday and pattern.valid_from <= day and (
+                pattern.valid_until is None or day <= pattern.valid_until):
+            out.append(_occurrence(pattern, day, zone))
+        day += timedelta(days=1)
+    return clip_intervals(merge_intervals(out), start, end)
+
+
+def _occurrence(pattern: AvailabilityPattern, day: date, zone: zoneinfo.ZoneInfo) -> Interval:
+    # Wall-clock times go through the zone so each date gets its own UTC offset.
+    local_start = datetime.combine(day, pattern.start_time, tzinfo=zone)
+    if pattern.end_time >= END_OF_DAY:
+        local_end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
+    else:
+        local_end = datetime.combine(day, pattern.end_time, tzinfo=zone)
+    return local_start.astimezone(UTC), local_end.astimezone(UTC)
+
+
+def _party_filter(instructor_ids, aircraft_ids) -> Q | None:
+    condition = Q()
+    if instructor_ids:
+        condition |= Q(instructor_id__in=instructor_ids)
+    if aircraft_ids:
+        condition |= Q(aircraft_id__in=aircraft_ids)
+    return condition or None
+
+
+def _pattern_key(row) -> PartyKey:
+    return ("instructor", row.instructor_id) if row.instructor_id else ("aircraft", row.aircraft_id)
+
+
+def scheduled_intervals(*, start: datetime, end: datetime, instructor_ids=(), aircraft_ids=(),
+                        include_exceptions: bool = True) -> dict[PartyKey, list[Interval]]:
+    """Weekly patterns of instructors and aircraft in [start, end), minus their exceptions; bookings ignored.
+
+    Two queries whatever the counts.
+    """
+    instructor_ids, aircraft_ids = list(instructor_ids), list(aircraft_ids)
+    result: dict[PartyKey, list[Interval]] = {("instructor", i): [] for i in instructor_ids}
+    result.update({("aircraft", a): [] for a in aircraft_ids})
+    condition = _party_filter(instructor_ids, aircraft_ids)
+    if condition is None:
+        return result
+    zone = school_zone()
+    first_day = start.astimezone(zone).date() - timedelta(days=1)
+    patterns = AvailabilityPattern.objects.filter(condition).filter(
+        Q(valid_until__isnull=True) | Q(valid_until__gte=first_day), valid_from__lte=end.astimezone(zone).date(),
+    )
+    raw: dict[PartyKey, list[Interval]] = defaultdict(list)
+    for pattern in patterns:
+        raw[_pattern_key(pattern)].extend(pattern_occurrences(pattern, start, end, zone))
+    for key, intervals in raw.items():
+        result[key] = merge_intervals(intervals)
+    if include_exceptions:
+        for key, cuts in exceptions_by_party(start=start, end=end, instructor_ids=instructor_ids,
+                                             aircraft_ids=aircraft_ids).items():
+            result[key] = subtract_intervals(result[key], cuts)
+    return result
+
+
+def exceptions_by_party(*, start: datetime, end: datetime, instructor_ids=(), aircraft_ids=()
+                        ) -> dict[PartyKey, list[Interval]]:
+    condition = _party_filter(list(instructor_ids), list(aircraft_ids))
+    out: dict[PartyKey, list[Interval]] = defaultdict(list)
+    if condition is None:
+        return out
+    for row in AvailabilityException.objects.filter(condition, start__lt=end, end__gt=start).only(
+            "instructor_id", "aircraft_id", "start", "end"):
+        out[_pattern_key(row)].append((row.start, row.end))
+    return out
+
+
+def overlapping_exceptions(*, start: datetime, end: datetime, instructor=None, aircraft=None):
+    condition = _party_filter([instructor.pk] if instructor else [], [aircraft.pk] if aircraft else [])
+    if condition is None:
+        return AvailabilityException.objects.none()
+    return AvailabilityException.objects.filter(condition, start__lt=end, end__gt=start)
+
+
+def free_intervals(*, start: datetime, end: datetime, instructor_ids=(), aircraft_ids=(), student_ids=(),
+                   exclude_booking_ids=()) -> dict[PartyKey, list[Interval]]:
+    """When each party is free in [start, end): four queries whatever the counts.
+
+    Instructors and aircraft: weekly patterns minus exceptions minus active bookings; an aircraft in
+    maintenance has no free time. Students: the whole range minus their active bookings.
+    """
+    from bookings.selectors import active_bookings_for_parties, aircraft_in_maintenance_ids
+
+    instructor_ids, aircraft_ids, student_ids = list(instructor_ids), list(aircraft_ids), list(student_ids)
+    result = scheduled_intervals(start=start, end=end, instructor_ids=instructor_ids, aircraft_ids=aircraft_ids)
+    for aircraft_id in aircraft_in_maintenance_ids(aircraft_ids):
+        result[("aircraft", aircraft_id)] = []
+    for student_id in student_ids:
+        result[("student", student_id)] = [(start, end)]
+    busy: dict[PartyKey, list[Interval]] = defaultdict(list)
+    bookings = active_bookings_for_parties(start=start, end=end, instructor_ids=instructor_ids,
+                                           aircraft_ids=aircraft_ids, student_ids=student_ids,
+                                           exclude_booking_ids=exclude_booking_ids)
+    wanted = set(result)
+    for booking in bookings:
+        for key in (("instructor", booking.instructor_id), ("aircraft", booking.aircraft_id),
+                    ("student", booking.student_id)):
+            if key in wanted:
+                busy[key].append((booking.start, booking.end))
+    for key, cuts in busy.items():
+        result[key] = subtract_intervals(result[key], cuts)
+    return result
+
+
+def _ids(instructor=None, aircraft=None, student=None) -> dict:
+    return {
+        "instructor_ids": [instructor.pk] if instructor else [],
+        "aircraft_ids": [aircraft.pk] if aircraft else [],
+        "student_ids": [student.pk] if student else [],
+    }
+
+
+def _common_free(free: dict[PartyKey, list[Interval]], start: datetime, end: datetime) -> list[Interval]:
+    common = [(start, end)]
+    for intervals in free.values():
+        common = intersect_intervals(common, intervals)
+    return common
+
+
+def _ceil_to_step(moment: datetime, step: timedelta) -> datetime:
+    epoch = datetime(2000, 1, 1, tzinfo=UTC)
+    steps, remainder = divmod(moment - epoch, step)
+    return epoch + (steps + (1 if remainder else 0)) * step
+
+
+def free_slots(*, start: datetime, end: datetime, duration: timedelta, instructor=None, aircraft=None,
+               student=None, step: timedelta = timedelta(minutes=30),
+               exclude_booking_ids=()) -> list[Interval]:
+    """Every slot of `duration`, starting on a `step` boundary, when all the named parties are free."""
+    free = free_intervals(start=start, end=end, exclude_booking_ids=exclude_booking_ids,
+                          **_ids(instructor, aircraft, student))
+    slots = []
+    for window_start, window_end in _common_free(free, start, end):
+        slot_start = _ceil_to_step(window_start, step)
+        while slot_start + duration <= window_end:
+            slots.append((slot_start, slot_start + duration))
+            slot_start += step
+    return slots
+
+
+def is_free(*, start: datetime, end: datetime, instructor=None, aircraft=None, student=None,
+            exclude_booking_ids=()) -> bool:
+    free = free_intervals(start=start, end=end, exclude_booking_ids=exclude_booking_ids,
+                          **_ids(instructor, aircraft, student))
+    return all(covers(intervals, start, end) for intervals in free.values())
+
+
+def pattern_list(*, actor, filters: dict | None = None):
+    """Admins see every pattern; an instructor only their own; anyone else nothing."""
+    patterns = AvailabilityPattern.objects.select_related("instructor", "aircraft").order_by(
+        "weekday", "start_time", "id")
+    return _scope_and_filter(patterns, actor=actor, filters=filters)
+
+
+def exception_list(*, actor, filters: dict | None = None):
+    exceptions = AvailabilityException.objects.select_related("instructor", "aircraft").order_by("start", "id")
+    exceptions = _scope_and_filter(exceptions, actor=actor, filters=filters)
+    if filters and filters.get("start_after"):
+        exceptions = exceptions.filter(end__gt=filters["start_after"])
+    if filters and filters.get("start_before"):
+        exceptions = exceptions.filter(start__lt=filters["start_before"])
+    return exceptions
+
+
+def _scope_and_filter(queryset, *, actor, filters):
+    if not actor.is_admin:
+        queryset = queryset.filter(instructor=actor) if actor.is_instructor else queryset.none()
+    filters = filters or {}
+    if filters.get("instructor"):
+        queryset = queryset.filter(instructor_id=filters["instructor"])
+    if filters.get("aircraft"):
+        queryset = queryset.filter(aircraft_id=filters["aircraft"])
+    return queryset
+
+
+def pattern_get(*, actor, pattern_id) -> AvailabilityPattern:
+    found = pattern_list(actor=actor).filter(pk=pattern_id).first()
+    if found is None:
+        raise NotFoundError("No such availability pattern.")
+    return found
+
+
+def exception_get(*, actor, exception_id) -> AvailabilityException:
+    found = exception_list(actor=actor).filter(pk=exception_id).first()
+    if found is None:
+        raise NotFoundError("No such availability exception.")
+    return found

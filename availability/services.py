@@ -1,0 +1,142 @@
+"""Writes for availability: weekly patterns and dated exceptions, kept by operations staff."""
+
+from datetime import date, datetime, time
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Role
+from audit.services import audit_record
+from availability.models import AvailabilityException, AvailabilityPattern
+from config.exceptions import ApplicationError
+
+PATTERN_FIELDS = ("instructor", "aircraft", "weekday", "start_time", "end_time", "valid_from", "valid_until")
+EXCEPTION_FIELDS = ("instructor", "aircraft", "start", "end", "reason")
+
+
+def _snapshot(obj, fields) -> dict:
+    out = {}
+    for field in fields:
+        value = getattr(obj, field)
+        out[field] = value.pk if hasattr(value, "pk") else value
+    return out
+
+
+def _clean_owner(*, instructor, aircraft, errors: dict) -> None:
+    if (instructor is None) == (aircraft is None):
+        errors["non_field_errors"] = ["Give either an instructor or an aircraft, not both."]
+    elif instructor is not None and instructor.role != Role.INSTRUCTOR:
+        errors["instructor"] = ["Choose an instructor."]
+
+
+def _clean_pattern(values: dict) -> None:
+    errors: dict = {}
+    _clean_owner(instructor=values.get("instructor"), aircraft=values.get("aircraft"), errors=errors)
+    weekday = values.get("weekday")
+    if not isinstance(weekday, int) or not 0 <= weekday <= 6:
+        errors["weekday"] = ["A weekday is 0 (Monday) to 6 (Sunday)."]
+    start_time, end_time = values.get("start_time"), values.get("end_time")
+    if not isinstance(start_time, time) or not isinstance(end_time, time):
+        errors["start_time"] = ["Start and end times are required."]
+    elif end_time <= start_time:
+        errors["end_time"] = ["The end must be after the start; split a window that crosses midnight in two."]
+    valid_from, valid_until = values.get("valid_from"), values.get("valid_until")
+    if not isinstance(valid_from, date):
+        errors["valid_from"] = ["A first valid date is required."]
+    elif valid_until is not None and valid_until < valid_from:
+        errors["valid_until"] = ["The last valid date cannot be before the first."]
+    if errors:
+        raise ApplicationError("The availability pattern is not valid.", fields=errors)
+
+
+def _clean_exception(values: dict) -> None:
+    errors: dict = {}
+    _clean_owner(instructor=values.get("instructor"), aircraft=values.get("aircraft"), errors=errors)
+    start, end = values.get("start"), values.get("end")
+    for name, value in (("start", start), ("end", end)):
+        if not isinstance(value, datetime):
+            errors[name] = ["A date and time is required."]
+        elif timezone.is_naive(value):
+            errors[name] = ["Give the time with its UTC offset, e.g. 2026-05-01T14:00:00Z."]
+    if "start" not in errors and "end" not in errors and end <= start:
+        errors["end"] = ["The end must be after the start."]
+    if errors:
+        raise ApplicationError("The availability exception is not valid.", fields=errors)
+
+
+@transaction.atomic
+def pattern_create(*, actor, weekday: int, start_time: time, end_time: time, valid_from: date,
+                   valid_until: date | None = None, instructor=None, aircraft=None) -> AvailabilityPattern:
+    values = {"instructor": instructor, "aircraft": aircraft, "weekday": weekday, "start_time": start_time,
+              "end_time": end_time, "valid_from": valid_from, "valid_until": valid_until}
+    _clean_pattern(values)
+    pattern = AvailabilityPattern.objects.create(**values)
+    audit_record(action="availability_pattern.created", object_type="availability_pattern", object_id=pattern.pk,
+                 actor=actor, after=_snapshot(pattern, PATTERN_FIELDS))
+    return pattern
+
+
+@transaction.atomic
+def pattern_update(*, pattern: AvailabilityPattern, actor, **changes) -> AvailabilityPattern:
+    unknown = set(changes) - set(PATTERN_FIELDS)
+    if unknown:
+        raise ApplicationError("Unknown fields.", fields={n: ["Not a pattern field."] for n in unknown})
+    before = _snapshot(pattern, PATTERN_FIELDS)
+    values = {field: changes.get(field, getattr(pattern, field)) for field in PATTERN_FIELDS}
+    _clean_pattern(values)
+    for field, value in values.items():
+        setattr(pattern, field, value)
+    pattern.save()
+    after = _snapshot(pattern, PATTERN_FIELDS)
+    if before != after:
+        audit_record(action="availability_pattern.updated", object_type="availability_pattern",
+                     object_id=pattern.pk, actor=actor, before=before, after=after)
+    return pattern
+
+
+@transaction.atomic
+def pattern_delete(*, pattern: AvailabilityPattern, actor) -> None:
+    before = _snapshot(pattern, PATTERN_FIELDS)
+    pk = pattern.pk
+    pattern.delete()
+    audit_record(action="availability_pattern.deleted", object_type="availability_pattern", object_id=pk,
+                 actor=actor, before=before)
+
+
+@transaction.atomic
+def exception_create(*, actor, start: datetime, end: datetime, reason: str = "", instructor=None,
+                     aircraft=None) -> AvailabilityException:
+    """Block time off or maintenance. Bookings already inside the block stay: staff see them in the admin."""
+    values = {"instructor": instructor, "aircraft": aircraft, "start": start, "end": end, "reason": reason or ""}
+    _clean_exception(values)
+    exception = AvailabilityException.objects.create(**values)
+    audit_record(action="availability_exception.created", object_type="availability_exception",
+                 object_id=exception.pk, actor=actor, after=_snapshot(exception, EXCEPTION_FIELDS))
+    return exception
+
+
+@transaction.atomic
+def exception_update(*, exception: AvailabilityException, actor, **changes) -> AvailabilityException:
+    unknown = set(changes) - set(EXCEPTION_FIELDS)
+    if unknown:
+        raise ApplicationError("Unknown fields.", fields={n: ["Not an exception field."] for n in unknown})
+    before = _snapshot(exception, EXCEPTION_FIELDS)
+    values = {field: changes.get(field, getattr(exception, field)) for field in EXCEPTION_FIELDS}
+    _clean_exception(values)
+    for field, value in values.items():
+        setattr(exception, field, value)
+    exception.save()
+    after = _snapshot(exception, EXCEPTION_FIELDS)
+    if before != after:
+        audit_record(action="availability_exception.updated", object_type="availability_exception",
+                     object_id=exception.pk, actor=actor, before=before, after=after)
+    return exception
+
+
+@transaction.atomic
+def exception_delete(*, exception: AvailabilityException, actor) -> None:
+    before = _snapshot(exception, EXCEPTION_FIELDS)
+    pk = exception.pk
+    exception.delete()
+    audit_record(action="availability_exception.deleted", object_type="availability_exception", object_id=pk,
+                 actor=actor, before=before)

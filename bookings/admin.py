@@ -1,0 +1,112 @@
+from django import forms
+from django.contrib import admin, messages
+
+from bookings import services
+from bookings.models import Aircraft, Airport, Booking
+from config.exceptions import ApplicationError
+
+
+class AirportForm(forms.ModelForm):
+    class Meta:
+        model = Airport
+        fields = ["icao", "name", "runway_headings"]
+        help_texts = {"runway_headings": "True headings of the runway ends, e.g. [130, 310]; used to judge crosswind."}
+
+
+@admin.register(Airport)
+class AirportAdmin(admin.ModelAdmin):
+    """Airports come from the bundled database; staff add runway headings so crosswind can be judged."""
+
+    form = AirportForm
+    list_display = ["icao", "name", "city", "country", "time_zone", "elevation_ft", "runway_headings"]
+    list_filter = ["country", "time_zone"]
+    search_fields = ["icao", "name", "city"]
+    readonly_fields = ["city", "country", "latitude", "longitude", "elevation_ft", "time_zone"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*self.readonly_fields, "icao"] if obj else self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            services.airport_update(airport=obj, actor=request.user, runway_headings=obj.runway_headings,
+                                    name=obj.name)
+            return
+        created = services.airport_get_or_create(obj.icao)
+        services.airport_update(airport=created, actor=request.user, runway_headings=obj.runway_headings)
+        obj.pk, obj._state.adding, obj._state.db = created.pk, False, created._state.db
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if obj is None:
+            form.base_fields["name"].required = False
+
+            def clean_icao(self):
+                try:
+                    services.airport_get_or_create(self.cleaned_data["icao"])
+                except ApplicationError as exc:
+                    raise forms.ValidationError(exc.message)
+                return self.cleaned_data["icao"].upper()
+
+            form.clean_icao = clean_icao
+        return form
+
+
+@admin.register(Aircraft)
+class AircraftAdmin(admin.ModelAdmin):
+    list_display = ["tail_number", "model", "home_airport", "status"]
+    list_filter = ["status", "model", "home_airport"]
+    search_fields = ["tail_number", "model"]
+    list_select_related = ["home_airport"]
+    autocomplete_fields = ["home_airport"]
+
+    def save_model(self, request, obj, form, change):
+        try:
+            if change:
+                changes = {name: form.cleaned_data[name] for name in form.changed_data}
+                services.aircraft_update(aircraft=Aircraft.objects.get(pk=obj.pk), actor=request.user, **changes)
+            else:
+                created = services.aircraft_create(actor=request.user, tail_number=obj.tail_number, model=obj.model,
+                                                   home_airport=obj.home_airport, status=obj.status)
+                obj.pk, obj._state.adding, obj._state.db = created.pk, False, created._state.db
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+            raise
+
+
+@admin.action(description="Cancel selected bookings (recorded as cancelled by operations)")
+def cancel_bookings(modeladmin, request, queryset):
+    cancelled = 0
+    for booking in queryset:
+        try:
+            services.booking_cancel(booking=booking, actor=request.user, reason="Cancelled by operations staff")
+            cancelled += 1
+        except ApplicationError as exc:
+            messages.warning(request, f"Booking {booking.pk}: {exc.message}")
+    messages.success(request, f"{cancelled} booking(s) cancelled.")
+
+
+@admin.register(Booking)
+class BookingAdmin(admin.ModelAdmin):
+    """Staff find and inspect bookings here. Changes go through the API and pages so every rule and the audit
+    trail apply; cancelling is the one action offered here."""
+
+    list_display = ["id", "start", "end", "student", "instructor", "aircraft", "departure_airport",
+                    "destination_airport", "lesson_type", "status", "weather_status"]
+    list_filter = ["status", "weather_status", "lesson_type", "start", "aircraft"]
+    search_fields = ["student__email", "student__first_name", "student__last_name", "instructor__email",
+                     "instructor__first_name", "instructor__last_name", "aircraft__tail_number"]
+    date_hierarchy = "start"
+    list_select_related = ["student", "instructor", "aircraft", "departure_airport", "destination_airport"]
+    ordering = ["start"]
+    actions = [cancel_bookings]
+    readonly_fields = [f.name for f in Booking._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        # Viewing only: the change page renders read-only, the list still allows the cancel action.
+        return False

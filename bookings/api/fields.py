@@ -1,0 +1,18 @@
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from rest_framework import serializers
+
+
+class AwareDateTimeField(serializers.DateTimeField):
+    """An ISO 8601 time that must carry its UTC offset: a naive time is ambiguous at a school across zones."""
+
+    default_error_messages = {
+        "naive": "Give the time with its UTC offset, e.g. 2026-05-01T14:00:00Z.",
+    }
+
+    def to_internal_value(self, value):
+        if isinstance(value, str):
+            parsed = parse_datetime(value.strip())
+            if parsed is not None and timezone.is_naive(parsed):
+                self.fail("naive")
+        return super().to_internal_value(value)

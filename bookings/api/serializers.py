@@ -1,0 +1,114 @@
+from rest_framework import serializers
+
+from accounts.models import Role
+from accounts.selectors import users_with_role
+from bookings.api.fields import AwareDateTimeField
+from bookings.models import Aircraft, AircraftStatus, Airport, Booking, BookingStatus, LessonType
+
+
+class AirportSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Airport
+        fields = ["id", "icao", "name", "city", "country", "latitude", "longitude", "elevation_ft", "time_zone",
+                  "runway_headings"]
+        read_only_fields = fields
+
+
+class AirportCreateSerializer(serializers.Serializer):
+    icao = serializers.CharField(max_length=4)
+
+
+class AirportUpdateSerializer(serializers.Serializer):
+    runway_headings = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=360),
+                                            required=False, max_length=12)
+    name = serializers.CharField(max_length=200, required=False)
+
+
+class AircraftSerializer(serializers.ModelSerializer):
+    home_airport = serializers.CharField(source="home_airport.icao", read_only=True)
+
+    class Meta:
+        model = Aircraft
+        fields = ["id", "tail_number", "model", "home_airport", "status"]
+        read_only_fields = fields
+
+
+class AircraftWriteSerializer(serializers.Serializer):
+    tail_number = serializers.CharField(max_length=16)
+    model = serializers.CharField(max_length=100)
+    home_airport = serializers.CharField(max_length=4, help_text="ICAO code, e.g. KPAO.")
+    status = serializers.ChoiceField(choices=AircraftStatus.choices, default=AircraftStatus.AVAILABLE)
+
+
+class BookingSerializer(serializers.ModelSerializer):
+    """A booking as everyone reads it: ids for people and aircraft, ICAO codes for airports, times with offset."""
+
+    departure_airport = serializers.CharField(source="departure_airport.icao", read_only=True)
+    destination_airport = serializers.CharField(source="destination_airport.icao", read_only=True)
+    rescheduled_to = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Booking
+        fields = ["id", "student", "instructor", "aircraft", "departure_airport", "destination_airport", "start",
+                  "end", "lesson_type", "status", "weather_status", "rescheduled_from", "rescheduled_to",
+                  "created_at", "updated_at"]
+        read_only_fields = fields
+
+    def get_rescheduled_to(self, booking) -> int | None:
+        if hasattr(booking, "replacement_id"):
+            return booking.replacement_id
+        replacement = Booking.objects.filter(rescheduled_from=booking).values_list("pk", flat=True).first()
+        return replacement
+
+
+def _students():
+    return users_with_role(Role.STUDENT)
+
+
+def _instructors():
+    return users_with_role(Role.INSTRUCTOR)
+
+
+class BookingCreateSerializer(serializers.Serializer):
+    student = serializers.PrimaryKeyRelatedField(queryset=_students(), required=False,
+                                                 help_text="Defaults to the signed-in student.")
+    instructor = serializers.PrimaryKeyRelatedField(queryset=_instructors(), required=False, allow_null=True,
+                                                    default=None)
+    aircraft = serializers.PrimaryKeyRelatedField(queryset=Aircraft.objects.all())
+    departure_airport = serializers.CharField(max_length=4, help_text="ICAO code, e.g. KPAO.")
+    destination_airport = serializers.CharField(max_length=4, required=False, allow_blank=True,
+                                                help_text="ICAO code; the departure airport when left out.")
+    start = AwareDateTimeField()
+    end = AwareDateTimeField()
+    lesson_type = serializers.ChoiceField(choices=LessonType.choices, default=LessonType.DUAL)
+    notes = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+    override_availability = serializers.BooleanField(default=False,
+                                                     help_text="Operations staff only; never overrides an overlap.")
+    status = serializers.ChoiceField(choices=[BookingStatus.SCHEDULED, BookingStatus.CONFIRMED,
+                                              BookingStatus.COMPLETED], default=BookingStatus.SCHEDULED)
+
+
+class BookingUpdateSerializer(serializers.Serializer):
+    student = serializers.PrimaryKeyRelatedField(queryset=_students(), required=False)
+    instructor = serializers.PrimaryKeyRelatedField(queryset=_instructors(), required=False, allow_null=True)
+    aircraft = serializers.PrimaryKeyRelatedField(queryset=Aircraft.objects.all(), required=False)
+    departure_airport = serializers.CharField(max_length=4, required=False)
+    destination_airport = serializers.CharField(max_length=4, required=False)
+    start = AwareDateTimeField(required=False)
+    end = AwareDateTimeField(required=False)
+    lesson_type = serializers.ChoiceField(choices=LessonType.choices, required=False)
+    notes = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    status = serializers.ChoiceField(choices=[BookingStatus.SCHEDULED, BookingStatus.CONFIRMED,
+                                              BookingStatus.COMPLETED], required=False)
+    override_availability = serializers.BooleanField(required=False)
+
+    def validate(self, attrs):
+        read_only = set(self.initial_data) & {"weather_status", "rescheduled_from", "rescheduled_to", "id",
+                                              "created_at", "updated_at"}
+        if read_only:
+            raise serializers.ValidationError({name: ["This field is read-only."] for name in sorted(read_only)})
+        return attrs
+
+
+class BookingCancelSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=1000)

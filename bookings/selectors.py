@@ -1,0 +1,146 @@
+"""Reads for airports, aircraft and bookings, scoped by the person asking."""
+
+import contextlib
+import re
+from datetime import datetime
+
+import django_filters
+from django.db.models import F, Q
+
+from bookings.models import ACTIVE_STATUSES, Aircraft, AircraftStatus, Airport, Booking, BookingStatus, LessonType
+from config.exceptions import ApplicationError, NotFoundError
+
+ICAO_PATTERN = re.compile(r"^[A-Za-z0-9]{4}$")
+
+
+# --- airports and aircraft ---------------------------------------------------------------------
+
+def airport_list(*, search: str | None = None):
+    """Stored airports matching `search`; an exact ICAO code the airport database knows is added on first use."""
+    from bookings.services import airport_get_or_create
+
+    airports = Airport.objects.all()
+    search = (search or "").strip()
+    if not search:
+        return airports
+    if ICAO_PATTERN.match(search) and not airports.filter(icao=search.upper()).exists():
+        # Not an ICAO code after all: the name search below still runs.
+        with contextlib.suppress(ApplicationError):
+            airport_get_or_create(icao=search)
+    return airports.filter(Q(icao__iexact=search) | Q(name__icontains=search) | Q(city__icontains=search))
+
+
+def airport_get(*, icao: str) -> Airport:
+    """The airport for `icao`, created from the airport database on first use; NotFoundError when unknown."""
+    from bookings.services import airport_get_or_create
+
+    try:
+        return airport_get_or_create(icao=icao)
+    except ApplicationError as exc:
+        raise NotFoundError(exc.message, code="unknown_airport", fields=exc.fields)
+
+
+def aircraft_list(*, filters: dict | None = None):
+    aircraft = Aircraft.objects.select_related("home_airport")
+    filters = filters or {}
+    if filters.get("status"):
+        aircraft = aircraft.filter(status=filters["status"])
+    if filters.get("model"):
+        aircraft = aircraft.filter(model__iexact=filters["model"])
+    if filters.get("home_airport"):
+        aircraft = aircraft.filter(home_airport__icao__iexact=filters["home_airport"])
+    return aircraft
+
+
+def aircraft_get(*, aircraft_id) -> Aircraft:
+    found = aircraft_list().filter(pk=aircraft_id).first()
+    if found is None:
+        raise NotFoundError("No such aircraft.")
+    return found
+
+
+def aircraft_in_maintenance_ids(aircraft_ids) -> list[int]:
+    aircraft_ids = list(aircraft_ids)
+    if not aircraft_ids:
+        return []
+    return list(Aircraft.objects.filter(pk__in=aircraft_ids, status=AircraftStatus.MAINTENANCE)
+                .values_list("pk", flat=True))
+
+
+# --- bookings ----------------------------------------------------------------------------------
+
+class BookingFilter(django_filters.FilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=BookingStatus.choices)
+    lesson_type = django_filters.ChoiceFilter(choices=LessonType.choices)
+    start_after = django_filters.IsoDateTimeFilter(field_name="start", lookup_expr="gte")
+    start_before = django_filters.IsoDateTimeFilter(field_name="start", lookup_expr="lt")
+    student = django_filters.NumberFilter(field_name="student_id")
+    instructor = django_filters.NumberFilter(field_name="instructor_id")
+    aircraft = django_filters.NumberFilter(field_name="aircraft_id")
+
+    class Meta:
+        model = Booking
+        fields = ["status", "lesson_type", "start_after", "start_before", "student", "instructor", "aircraft"]
+
+
+def visible_bookings(*, actor):
+    """Students see their own bookings, instructors those they teach, admins all."""
+    bookings = Booking.objects.all()
+    if actor.is_admin:
+        return bookings
+    if actor.is_instructor:
+        return bookings.filter(instructor=actor)
+    return bookings.filter(student=actor)
+
+
+def booking_list(*, actor, filters=None):
+    """Bookings the actor may see, joined for the serializer so a page costs the same whatever its size."""
+    bookings = visible_bookings(actor=actor).select_related(
+        "student", "instructor", "aircraft", "departure_airport", "destination_airport",
+    ).annotate(replacement_id=F("rescheduled_to__id")).order_by("start", "id")
+    if filters:
+        filterset = BookingFilter(filters, queryset=bookings)
+        if not filterset.is_valid():
+            fields = {name: [str(m) for m in messages] for name, messages in filterset.errors.items()}
+            raise ApplicationError("Some filters are not valid.", code="invalid", fields=fields)
+        bookings = filterset.qs
+    return bookings
+
+
+def booking_get(*, actor, booking_id) -> Booking:
+    """One booking the actor may see; another person's booking is simply not found."""
+    try:
+        return booking_list(actor=actor).get(pk=booking_id)
+    except (Booking.DoesNotExist, ValueError, TypeError):
+        raise NotFoundError("No such booking.")
+
+
+def bookings_for_weather_monitor(*, start: datetime, end: datetime):
+    """Active bookings starting in [start, end) with everything the weather check reads joined."""
+    return (Booking.objects.filter(status__in=ACTIVE_STATUSES, start__gte=start, start__lt=end)
+            .select_related("student", "instructor", "aircraft", "departure_airport", "destination_airport")
+            .order_by("start", "id"))
+
+
+def active_bookings_for_parties(*, start: datetime, end: datetime, instructor_ids=(), aircraft_ids=(),
+                                student_ids=(), exclude_booking_ids=()):
+    """Active bookings overlapping [start, end) that hold any of the given parties (one query)."""
+    condition = Q()
+    if instructor_ids:
+        condition |= Q(instructor_id__in=list(instructor_ids))
+    if aircraft_ids:
+        condition |= Q(aircraft_id__in=list(aircraft_ids))
+    if student_ids:
+        condition |= Q(student_id__in=list(student_ids))
+    if not condition:
+        return Booking.objects.none()
+    bookings = Booking.objects.filter(condition, status__in=ACTIVE_STATUSES, start__lt=end, end__gt=start)
+    if exclude_booking_ids:
+        bookings = bookings.exclude(pk__in=list(exclude_booking_ids))
+    return bookings.only("id", "student_id", "instructor_id", "aircraft_id", "start", "end")
+
+
+def calendar_bookings(*, user, since: datetime):
+    """What a person's calendar feed shows: the bookings they may see from `since` on, cancelled ones included
+    so calendar apps take them off."""
+    return booking_list(actor=user).filter(end__gte=since)
