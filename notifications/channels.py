@@ -6,6 +6,7 @@ is down will come back, a mailbox that does not exist will not.
 """
 
 import contextlib
+import hashlib
 import logging
 import smtplib
 
@@ -57,6 +58,12 @@ def _message_id_domain() -> str:
     return sender.rsplit("@", 1)[-1].strip(">") or "flightschedulepro.local"
 
 
+def _message_id_local_part(notification) -> str:
+    # The key makes ids from different deployments (staging, production) differ for the same row number.
+    digest = hashlib.sha256(f"{notification.idempotency_key}|{notification.recipient_id}".encode()).hexdigest()
+    return f"notification-{notification.pk}.{digest[:16]}"
+
+
 def build_email(notification, *, connection=None) -> EmailMultiAlternatives:
     reply_to = [settings.SES_REPLY_TO] if settings.SES_REPLY_TO else []
     message = EmailMultiAlternatives(
@@ -68,7 +75,7 @@ def build_email(notification, *, connection=None) -> EmailMultiAlternatives:
         # A stable Message-ID: should a takeover after a crashed worker ever send twice, mail clients
         # recognise the copy as the same message.
         headers={
-            "Message-ID": f"<notification-{notification.pk}@{_message_id_domain()}>",
+            "Message-ID": f"<{_message_id_local_part(notification)}@{_message_id_domain()}>",
             "X-FSP-Notification-Kind": notification.kind,
         },
         connection=connection,

@@ -4,6 +4,7 @@ Times are shown in the departure airport's own zone ("Sat 28 Nov 09:00 PST at KP
 clock the flight happens on. Links are built from FRONTEND_URL so they point at the pages people use.
 """
 
+import re
 import zoneinfo
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,6 +25,14 @@ SUBJECTS = {
     NotificationKind.WEATHER_UNKNOWN: "No usable weather data: {flight}",
     NotificationKind.DELIVERY_FAILED: "A notification could not be delivered",
 }
+
+# Messages whose reader has to choose among the options: they list them.
+KINDS_LISTING_OPTIONS = frozenset({NotificationKind.OPTIONS_READY, NotificationKind.RESCHEDULE_REMINDER})
+# Messages about the flight itself rather than the choice: they link to the booking, not to the request.
+KINDS_ABOUT_THE_FLIGHT = frozenset({
+    NotificationKind.RESCHEDULE_CONFIRMED, NotificationKind.WEATHER_CLEARED, NotificationKind.REQUEST_EXPIRED,
+    NotificationKind.WEATHER_UNKNOWN,
+})
 
 
 @dataclass(frozen=True)
@@ -90,11 +99,11 @@ def _options_of(reschedule_request) -> list:
     return sorted(items, key=lambda option: getattr(option, "rank", 0) or 0)
 
 
-def request_context(reschedule_request, *, time_zone: str) -> dict | None:
+def request_context(reschedule_request, *, time_zone: str, with_options: bool) -> dict | None:
     if reschedule_request is None:
         return None
     options = []
-    for option in _options_of(reschedule_request):
+    for option in _options_of(reschedule_request) if with_options else ():
         instructor = getattr(option, "instructor", None)
         aircraft = getattr(option, "aircraft", None)
         options.append({
@@ -118,13 +127,18 @@ def request_context(reschedule_request, *, time_zone: str) -> dict | None:
 def render_message(*, kind: str, recipient, booking=None, reschedule_request=None, reasons=(),
                    extra: dict | None = None) -> RenderedMessage:
     booking_ctx = booking_context(booking, recipient=recipient)
-    request_ctx = request_context(reschedule_request, time_zone=_airport_zone(booking) if booking else
-                                  settings.SCHOOL_TIME_ZONE)
+    request_ctx = request_context(
+        reschedule_request, with_options=kind in KINDS_LISTING_OPTIONS,
+        time_zone=_airport_zone(booking) if booking else settings.SCHOOL_TIME_ZONE,
+    )
     links = {
         "notifications": frontend_url("/notifications/"),
         "profile": frontend_url("/profile/"),
     }
-    link = (request_ctx or {}).get("url") or (booking_ctx or {}).get("url") or links["notifications"]
+    candidates = [(request_ctx or {}).get("url"), (booking_ctx or {}).get("url")]
+    if kind in KINDS_ABOUT_THE_FLIGHT:
+        candidates.reverse()
+    link = next((url for url in candidates if url), links["notifications"])
     context = {
         "kind": kind,
         "recipient_name": recipient.get_short_name(),
@@ -138,6 +152,8 @@ def render_message(*, kind: str, recipient, booking=None, reschedule_request=Non
     flight = booking_ctx["when"] if booking_ctx else "your flight"
     subject = SUBJECTS[kind].format(flight=flight)
     context["subject"] = subject
-    body_text = render_to_string(f"notifications/email/{kind}.txt", context).strip() + "\n"
+    body_text = render_to_string(f"notifications/email/{kind}.txt", context)
+    # Optional sections leave blank lines behind; a reader wants one blank line between paragraphs.
+    body_text = re.sub(r"\n[ \t]*\n(?:[ \t]*\n)+", "\n\n", body_text).strip() + "\n"
     body_html = render_to_string(f"notifications/email/{kind}.html", context)
     return RenderedMessage(subject=subject[:255], body_text=body_text, body_html=body_html, link=link)
