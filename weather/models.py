@@ -1,1 +1,118 @@
+from django.db import models
 
+from accounts.models import TrainingLevel
+from bookings.models import WeatherStatus
+
+
+class WeatherMinimums(models.Model):
+    """The weather a pilot of one training level may fly in. A value exactly at a limit passes."""
+
+    training_level = models.CharField(max_length=32, choices=TrainingLevel.choices, unique=True)
+    ceiling_ft = models.PositiveIntegerField(help_text="Lowest ceiling allowed, feet above ground.")
+    visibility_sm = models.DecimalField(max_digits=4, decimal_places=2, help_text="Lowest visibility, statute miles.")
+    wind_kt = models.PositiveIntegerField(help_text="Highest sustained wind, knots.")
+    gust_kt = models.PositiveIntegerField(help_text="Highest gust, knots.")
+    crosswind_kt = models.PositiveIntegerField(help_text="Highest crosswind on the best runway, knots.")
+    imc_allowed = models.BooleanField(default=False, help_text="May fly below VFR (ceiling 1000 ft, 3 sm).")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["ceiling_ft"]
+        verbose_name = "weather minimums"
+        verbose_name_plural = "weather minimums"
+        constraints = [
+            models.CheckConstraint(name="minimums_gust_not_below_wind",
+                                   condition=models.Q(gust_kt__gte=models.F("wind_kt"))),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_training_level_display()
+
+    def as_dict(self) -> dict:
+        return {
+            "training_level": self.training_level,
+            "ceiling_ft": self.ceiling_ft,
+            "visibility_sm": float(self.visibility_sm),
+            "wind_kt": self.wind_kt,
+            "gust_kt": self.gust_kt,
+            "crosswind_kt": self.crosswind_kt,
+            "imc_allowed": self.imc_allowed,
+        }
+
+
+class WeatherCheck(models.Model):
+    """One judgement of a booking's window. A run that reaches the same judgement only moves `checked_at`."""
+
+    booking = models.ForeignKey("bookings.Booking", on_delete=models.CASCADE, related_name="weather_checks")
+    status = models.CharField(max_length=16, choices=WeatherStatus.choices)
+    reasons = models.JSONField(default=list, blank=True)
+    window_start = models.DateTimeField()
+    window_end = models.DateTimeField()
+    training_level = models.CharField(max_length=32, blank=True)
+    minimums = models.JSONField(default=dict, help_text="The minimums this check applied.")
+    providers = models.JSONField(default=list, help_text="Each provider asked: answered or why not.")
+    agreement = models.JSONField(default=dict, help_text="How far the providers that answered agreed.")
+    points = models.JSONField(default=list, help_text="Per location and hour: the values judged.")
+    fingerprint = models.CharField(max_length=64)
+    run_id = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(help_text="When this judgement was first reached.")
+    checked_at = models.DateTimeField(help_text="The latest run that reached it.")
+
+    class Meta:
+        ordering = ["-checked_at", "-id"]
+        indexes = [models.Index(fields=["booking", "-checked_at"], name="weathercheck_latest_idx")]
+
+    def __str__(self) -> str:
+        return f"Booking {self.booking_id}: {self.status} at {self.checked_at:%Y-%m-%d %H:%M}Z"
+
+
+class ForecastHour(models.Model):
+    """The latest forecast one provider gave for one location and hour, kept so slots can be judged without HTTP."""
+
+    location_key = models.CharField(max_length=32, help_text="ICAO code, or pt:LAT,LON for a corridor point.")
+    provider = models.CharField(max_length=32)
+    valid_at = models.DateTimeField(help_text="Start of the hour (UTC).")
+    source = models.CharField(max_length=8)
+    wind_dir_deg = models.PositiveSmallIntegerField(null=True, blank=True)
+    wind_kt = models.FloatField(null=True, blank=True)
+    gust_kt = models.FloatField(null=True, blank=True)
+    visibility_sm = models.FloatField(null=True, blank=True)
+    clouds = models.JSONField(default=list, blank=True, help_text="[[cover, base ft AGL], ...]")
+    cloud_pct = models.FloatField(null=True, blank=True)
+    temperature_c = models.FloatField(null=True, blank=True)
+    dewpoint_c = models.FloatField(null=True, blank=True)
+    phenomena = models.JSONField(default=list, blank=True)
+    issued_at = models.DateTimeField(null=True, blank=True)
+    fetched_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["location_key", "valid_at", "provider"]
+        constraints = [
+            models.UniqueConstraint(fields=["location_key", "provider", "valid_at"], name="forecast_hour_unique"),
+        ]
+        indexes = [models.Index(fields=["valid_at"], name="forecast_hour_valid_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.location_key} {self.valid_at:%Y-%m-%d %H}Z {self.provider}"
+
+
+class ProviderCall(models.Model):
+    """One call to a provider during a monitor run (a batch of locations, retries included)."""
+
+    run_id = models.CharField(max_length=64, blank=True, db_index=True)
+    provider = models.CharField(max_length=32)
+    started_at = models.DateTimeField()
+    duration_ms = models.PositiveIntegerField(default=0)
+    locations = models.PositiveIntegerField(default=0)
+    attempts = models.PositiveSmallIntegerField(default=1)
+    http_requests = models.PositiveIntegerField(default=0)
+    ok = models.BooleanField()
+    retryable = models.BooleanField(default=False, help_text="For a failure: whether a later retry could help.")
+    error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        indexes = [models.Index(fields=["started_at", "provider"], name="providercall_time_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {'ok' if self.ok else 'failed'} at {self.started_at:%Y-%m-%d %H:%M}Z"

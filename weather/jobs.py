@@ -1,0 +1,155 @@
+"""The weather monitor: what the Zappa event, the Celery beat entry and `manage.py run_weather_monitor` run."""
+
+from config.bootstrap import ensure_django
+
+ensure_django()
+
+import logging  # noqa: E402
+import time  # noqa: E402
+from collections import Counter  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+from contextlib import contextmanager  # noqa: E402
+from datetime import timedelta  # noqa: E402
+
+from django.conf import settings  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from config.request_context import job_context  # noqa: E402
+from weather import services  # noqa: E402
+from weather.fetching import collect_forecasts  # noqa: E402
+from weather.judging import judge_window, route_points, window_hours  # noqa: E402
+from weather.providers import configured_providers  # noqa: E402
+from weather.selectors import minimums_by_level, minimums_for  # noqa: E402
+
+logger = logging.getLogger(__name__)
+
+# pg_try_advisory_lock key: "WX" + "MON" as digits, any constant no other job uses.
+MONITOR_LOCK_KEY = 875_877_779
+
+
+@contextmanager
+def _single_run():
+    """On PostgreSQL, a session advisory lock: a second run started meanwhile skips instead of acting twice."""
+    if connection.vendor != "postgresql":
+        yield True
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [MONITOR_LOCK_KEY])
+        acquired = cursor.fetchone()[0]
+    try:
+        yield acquired
+    finally:
+        if acquired:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [MONITOR_LOCK_KEY])
+
+
+def run_monitor(event=None, context=None, *, hours=None, dry_run=False, now=None,
+                progress: Callable[[int], None] | None = None) -> dict:
+    """Judge every active booking starting within the lookahead and act on what changed.
+
+    Safe to run twice and concurrently: a second run with the same weather changes nothing and sends
+    nothing. With dry_run, judges and reports without writing anything or notifying anyone.
+    """
+    from bookings.selectors import bookings_for_weather_monitor
+
+    now = now or timezone.now()
+    hours = int(hours or settings.WEATHER_LOOKAHEAD_HOURS)
+    clock = time.monotonic()
+    with job_context("weather-monitor") as run_id, _single_run() as acquired:
+        if not acquired:
+            logger.info("weather monitor skipped: another run holds the lock")
+            return {"skipped": True, "reason": "another weather monitor run is in progress"}
+        bookings = list(bookings_for_weather_monitor(start=now, end=now + timedelta(hours=hours)))
+        providers = configured_providers()
+        table = minimums_by_level()
+
+        routes: dict[tuple[int, int], list] = {}
+        locations = {}
+        for booking in bookings:
+            pair = (booking.departure_airport_id, booking.destination_airport_id)
+            if pair not in routes:
+                routes[pair] = route_points(booking.departure_airport, booking.destination_airport)
+                for point in routes[pair]:
+                    locations[point.location.key] = point.location
+        collected = collect_forecasts(list(locations.values()), providers, now=now)
+
+        memo: dict = {}
+        judged = []
+        for index, booking in enumerate(bookings, 1):
+            points = routes[(booking.departure_airport_id, booking.destination_airport_id)]
+            level = booking.student.training_level
+            minimums = minimums_for(table, level)
+            judgement = judge_window(points=points, hours=window_hours(booking.start, booking.end),
+                                     samples_for=collected.samples_for, minimums=minimums, memo=memo)
+            judged.append(services.CheckInput(
+                booking_id=booking.pk, window_start=booking.start - timedelta(minutes=30), window_end=booking.end,
+                training_level=level, judgement=judgement, minimums=minimums.as_dict(),
+                providers=collected.provider_report([p.location.key for p in points], providers),
+            ))
+            if progress and index % 100 == 0:
+                progress(100)
+        if progress and len(bookings) % 100:
+            progress(len(bookings) % 100)
+
+        calls = collected.calls
+        successes = sum(1 for c in calls if c["ok"])
+        statuses = Counter(item.judgement.status for item in judged)
+        summary = {
+            "run_id": run_id, "dry_run": bool(dry_run), "bookings": len(bookings), "locations": len(locations),
+            "provider_calls": len(calls), "provider_successes": successes,
+            "provider_success_rate": round(successes / len(calls), 4) if calls else None,
+            "ok": statuses["ok"], "marginal": statuses["marginal"], "conflict": statuses["conflict"],
+            "unknown": statuses["unknown"], "held": 0, "released": 0, "unknown_alerts": 0, "errors": 0,
+        }
+        if dry_run:
+            summary["verdicts"] = [
+                {"booking": item.booking_id, "status": item.judgement.status, "reasons": item.judgement.reasons}
+                for item in judged
+            ]
+            summary["seconds"] = round(time.monotonic() - clock, 2)
+            return summary
+
+        services.forecasts_store(answers=collected.answers, fetched_at=now)
+        services.provider_calls_record(calls=calls, run_id=run_id)
+        current = services.checks_record(checks=judged, now=now, run_id=run_id)
+        by_id = {b.pk: b for b in bookings}
+        for item in judged:
+            booking = by_id[item.booking_id]
+            try:
+                outcome = services.weather_outcome_apply(booking=booking, check=current[booking.pk], now=now)
+            except Exception:
+                # One booking's failure (a notification bug, a solver error) must not stop the others;
+                # nothing of it was committed, so the next run tries again.
+                logger.exception("weather outcome failed for booking %s", booking.pk)
+                summary["errors"] += 1
+                continue
+            if outcome == "held":
+                summary["held"] += 1
+            elif outcome == "released":
+                summary["released"] += 1
+            elif outcome == "unknown_alert":
+                summary["unknown_alerts"] += 1
+        summary["seconds"] = round(time.monotonic() - clock, 2)
+        _emit_metrics(summary)
+        logger.info("weather monitor finished", extra={"summary": {k: v for k, v in summary.items()
+                                                                   if k != "verdicts"}})
+        return summary
+
+
+def _emit_metrics(summary: dict) -> None:
+    from audit.metrics import emit
+
+    metrics = {
+        "WeatherBookingsChecked": summary["bookings"],
+        "WeatherConflicts": summary["conflict"],
+        "WeatherUnknown": summary["unknown"],
+        "WeatherMonitorSeconds": summary["seconds"],
+    }
+    units = {"WeatherBookingsChecked": "Count", "WeatherConflicts": "Count", "WeatherUnknown": "Count",
+             "WeatherMonitorSeconds": "Seconds"}
+    if summary["provider_success_rate"] is not None:
+        metrics["WeatherProviderSuccessRate"] = round(summary["provider_success_rate"] * 100, 2)
+        units["WeatherProviderSuccessRate"] = "Percent"
+    emit(metrics, units=units, dimensions={"Job": "weather-monitor"})

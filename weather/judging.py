@@ -1,0 +1,377 @@
+"""Judging forecasts against a pilot's minimums, the way the contract (section 4) and a pilot read them.
+
+Pure functions over typed provider results: no database, no HTTP. The monitor and `window_verdicts`
+feed them from fresh answers and from stored forecasts respectively.
+"""
+
+from __future__ import annotations
+
+import math
+import zoneinfo
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from weather.geo import airport_location, corridor_points, format_point, point_location
+from weather.providers.base import CEILING_COVERS, HourlyWeather, Location
+
+OK, MARGINAL, UNKNOWN, CONFLICT = "ok", "marginal", "unknown", "conflict"
+HOUR = timedelta(hours=1)
+PRE_FLIGHT = timedelta(minutes=30)
+MARGIN = 0.10  # "marginal": passes, but within 10 % of a limit
+FT_PER_DEGREE_SPREAD = 400
+VFR_CEILING_FT = 1000
+VFR_VISIBILITY_SM = 3.0
+PRECIPITATION = ("RA", "DZ", "SN", "SG", "PL", "GR", "GS", "IC", "UP")
+
+DEFAULT_MINIMUMS = {
+    "student_pilot": {"ceiling_ft": 3000, "visibility_sm": 5, "wind_kt": 10, "gust_kt": 15, "crosswind_kt": 8,
+                      "imc_allowed": False},
+    "private_pilot": {"ceiling_ft": 1000, "visibility_sm": 3, "wind_kt": 20, "gust_kt": 25, "crosswind_kt": 15,
+                      "imc_allowed": False},
+    "instrument_rated": {"ceiling_ft": 200, "visibility_sm": 0.5, "wind_kt": 30, "gust_kt": 35, "crosswind_kt": 20,
+                         "imc_allowed": True},
+}
+
+
+@dataclass(frozen=True)
+class Minimums:
+    training_level: str
+    ceiling_ft: float
+    visibility_sm: float
+    wind_kt: float
+    gust_kt: float
+    crosswind_kt: float
+    imc_allowed: bool
+
+    @classmethod
+    def from_model(cls, row) -> Minimums:
+        return cls(training_level=row.training_level, ceiling_ft=row.ceiling_ft, visibility_sm=float(row.visibility_sm),
+                   wind_kt=row.wind_kt, gust_kt=row.gust_kt, crosswind_kt=row.crosswind_kt,
+                   imc_allowed=row.imc_allowed)
+
+    @classmethod
+    def default(cls, training_level: str) -> Minimums:
+        return cls(training_level=training_level, **DEFAULT_MINIMUMS[training_level])
+
+    def as_dict(self) -> dict:
+        return {"training_level": self.training_level, "ceiling_ft": self.ceiling_ft,
+                "visibility_sm": self.visibility_sm, "wind_kt": self.wind_kt, "gust_kt": self.gust_kt,
+                "crosswind_kt": self.crosswind_kt, "imc_allowed": self.imc_allowed}
+
+
+@dataclass(frozen=True)
+class RoutePoint:
+    location: Location
+    role: str  # departure, destination or corridor
+    label: str
+    runway_headings: tuple[int, ...] = ()
+    time_zone: str = "UTC"
+    along_nm: float = 0.0
+
+
+def route_points(departure, destination) -> list[RoutePoint]:
+    """Departure, corridor points every 25 nm along the great circle, destination (once, for a local flight)."""
+    points = [RoutePoint(airport_location(departure), "departure", departure.icao,
+                         tuple(departure.runway_headings or ()), departure.time_zone or "UTC")]
+    if destination.icao == departure.icao:
+        return points
+    seen = {departure.icao, destination.icao}
+    for lat, lon, along in corridor_points(departure.latitude, departure.longitude,
+                                           destination.latitude, destination.longitude):
+        loc = point_location(lat, lon)
+        if loc.key in seen:
+            continue
+        seen.add(loc.key)
+        points.append(RoutePoint(loc, "corridor", f"{format_point(loc.latitude, loc.longitude)} "
+                                 f"({along:.0f} nm from {departure.icao})", (), departure.time_zone or "UTC",
+                                 along))
+    points.append(RoutePoint(airport_location(destination), "destination", destination.icao,
+                             tuple(destination.runway_headings or ()), destination.time_zone or "UTC"))
+    return points
+
+
+def window_hours(start: datetime, end: datetime) -> list[datetime]:
+    """The hours that overlap the booking's own window: 30 minutes before start until the end."""
+    hour = (start - PRE_FLIGHT).replace(minute=0, second=0, microsecond=0)
+    hours = []
+    while hour < end:
+        hours.append(hour)
+        hour += HOUR
+    return hours
+
+
+def ceiling_of(sample: HourlyWeather) -> tuple[float | None, bool]:
+    """(ceiling ft AGL or None for unlimited, estimated?) from layers, else from cloud cover and spread."""
+    layers = [layer.base_ft for layer in sample.clouds if layer.cover in CEILING_COVERS]
+    if layers:
+        return float(min(layers)), False
+    if sample.clouds or sample.cloud_pct is None or sample.cloud_pct < 50:
+        return None, False
+    if sample.temperature_c is None or sample.dewpoint_c is None:
+        return None, False
+    spread = max(0.0, sample.temperature_c - sample.dewpoint_c)
+    return round(spread * FT_PER_DEGREE_SPREAD), True
+
+
+def runway_name(heading: int) -> str:
+    number = round(heading / 10) % 36 or 36
+    return f"{number:02d}"
+
+
+def crosswind(wind_dir: int | None, speed_kt: float | None, runway_headings: Sequence[int]):
+    """(crosswind kt, runway) on the runway end that minimises it; None when no runway is known."""
+    if not runway_headings or speed_kt is None:
+        return None
+    if speed_kt == 0:
+        return 0.0, runway_name(runway_headings[0])
+    if wind_dir is None:  # variable: any runway may see all of it
+        return float(speed_kt), "variable"
+    best = None
+    for heading in runway_headings:
+        angle = math.radians(wind_dir - heading)
+        cross = abs(speed_kt * math.sin(angle))
+        head = speed_kt * math.cos(angle)
+        key = (head < -0.01, cross)  # an end with a headwind beats one with a tailwind
+        if best is None or key < best[0]:
+            best = (key, round(cross, 1), runway_name(heading))
+    return best[1], best[2]
+
+
+def flight_category(ceiling_ft: float | None, visibility_sm: float | None) -> str:
+    ceiling = math.inf if ceiling_ft is None else ceiling_ft
+    visibility = math.inf if visibility_sm is None else visibility_sm
+    if ceiling < 500 or visibility < 1:
+        return "LIFR"
+    if ceiling < 1000 or visibility < 3:
+        return "IFR"
+    if ceiling <= 3000 or visibility <= 5:
+        return "MVFR"
+    return "VFR"
+
+
+def is_thunderstorm(code: str) -> bool:
+    return "TS" in code
+
+
+def icing_codes(phenomena: Iterable[str], temperature_c: float | None) -> list[str]:
+    """Freezing precipitation, ice pellets, or precipitation at or below 0 °C."""
+    found = []
+    for code in phenomena:
+        freezing = code.startswith("FZ") and any(p in code for p in ("RA", "DZ"))
+        cold_precipitation = (temperature_c is not None and temperature_c <= 0
+                              and any(p in code for p in PRECIPITATION))
+        if freezing or "PL" in code or cold_precipitation:
+            found.append(code)
+    return found
+
+
+def _fmt(value: float) -> str:
+    return f"{round(value, 1):g}"
+
+
+def _fmt_vis(value: float) -> str:
+    return f"{value:.1f}"
+
+
+@dataclass
+class PointVerdict:
+    status: str
+    reasons: list[str]
+    values: dict
+
+
+@dataclass
+class WindowJudgement:
+    status: str
+    reasons: list[str]
+    points: list[dict]
+    agreement: dict
+    answered: list[str]
+    missing: int = 0
+
+
+def _merge(samples: Sequence[HourlyWeather], runways: Sequence[int]) -> dict:
+    """Each parameter takes the most restrictive value among the providers (and TAF groups) that answered."""
+    winds = [s.wind_kt for s in samples if s.wind_kt is not None]
+    gusts = [s.gust_kt for s in samples if s.gust_kt is not None]
+    visibilities = [s.visibility_sm for s in samples if s.visibility_sm is not None]
+    ceilings = [(c, est) for c, est in (ceiling_of(s) for s in samples) if c is not None]
+    temps = [s.temperature_c for s in samples if s.temperature_c is not None]
+    dews = [s.dewpoint_c for s in samples if s.dewpoint_c is not None]
+    phenomena = list(dict.fromkeys(code for s in samples for code in s.phenomena))
+    crosswinds = []
+    for s in samples:
+        speed = max([v for v in (s.wind_kt, s.gust_kt) if v is not None], default=None)
+        cw = crosswind(s.wind_dir_deg, speed, runways)
+        if cw is not None:
+            crosswinds.append(cw)
+    strongest = max((s for s in samples if s.wind_kt is not None), key=lambda s: s.wind_kt, default=None)
+    ceiling = min(ceilings, key=lambda pair: pair[0]) if ceilings else (None, False)
+    worst_cw = max(crosswinds, key=lambda pair: pair[0]) if crosswinds else None
+    return {
+        "wind_dir_deg": strongest.wind_dir_deg if strongest else None,
+        "wind_kt": max(winds) if winds else None,
+        "gust_kt": max(gusts) if gusts else None,
+        "crosswind_kt": worst_cw[0] if worst_cw else None,
+        "crosswind_runway": worst_cw[1] if worst_cw else None,
+        "visibility_sm": min(visibilities) if visibilities else None,
+        "ceiling_ft": ceiling[0],
+        "ceiling_estimated": ceiling[1],
+        "temperature_c": min(temps) if temps else None,
+        "dewpoint_c": max(dews) if dews else None,
+        "phenomena": phenomena,
+    }
+
+
+def judge_point(point: RoutePoint, hour: datetime, samples: Sequence[HourlyWeather],
+                minimums: Minimums) -> PointVerdict:
+    where = f"at {point.label} {hour:%H:%M}Z"
+    level = minimums.training_level
+    local = hour.astimezone(zoneinfo.ZoneInfo(point.time_zone)).isoformat()
+    base = {"location": point.location.key, "label": point.label, "role": point.role,
+            "latitude": point.location.latitude, "longitude": point.location.longitude,
+            "hour": hour.isoformat(), "local_time": local}
+    if not samples:
+        return PointVerdict(UNKNOWN, [f"no forecast from any provider {where}"],
+                            {**base, "status": UNKNOWN, "providers": [], "sources": [], "category": None})
+    v = _merge(samples, point.runway_headings)
+    conflicts: list[str] = []
+    marginals: list[str] = []
+
+    def at_least(name: str, value, limit, unit: str, text: str):
+        if value < limit:
+            conflicts.append(f"{name} {text} {unit} below {_fmt(limit)} {unit} ({level}) {where}")
+        elif value < limit * (1 + MARGIN):
+            marginals.append(f"{name} {text} {unit} within 10% of {_fmt(limit)} {unit} ({level}) {where}")
+
+    def at_most(name: str, value, limit, extra: str = ""):
+        if value is None:
+            return
+        if value > limit:
+            conflicts.append(f"{name} {_fmt(value)} kt{extra} above {_fmt(limit)} kt ({level}) {where}")
+        elif value > limit * (1 - MARGIN):
+            marginals.append(f"{name} {_fmt(value)} kt{extra} within 10% of {_fmt(limit)} kt ({level}) {where}")
+
+    for code in v["phenomena"]:
+        if is_thunderstorm(code):
+            conflicts.append(f"thunderstorm ({code}) {where}")
+    for code in icing_codes(v["phenomena"], v["temperature_c"]):
+        if code.startswith("FZ") or "PL" in code:
+            conflicts.append(f"icing ({code}) {where}")
+        else:
+            conflicts.append(f"icing ({code} at {_fmt(v['temperature_c'])} °C) {where}")
+    if v["visibility_sm"] is not None:
+        at_least("visibility", v["visibility_sm"], minimums.visibility_sm, "sm", _fmt_vis(v["visibility_sm"]))
+    if v["ceiling_ft"] is not None:
+        name = "ceiling (estimated)" if v["ceiling_estimated"] else "ceiling"
+        at_least(name, v["ceiling_ft"], minimums.ceiling_ft, "ft", f"{v['ceiling_ft']:.0f}")
+    at_most("wind", v["wind_kt"], minimums.wind_kt)
+    at_most("gust", v["gust_kt"], minimums.gust_kt)
+    if v["crosswind_kt"] is not None:
+        runway = v["crosswind_runway"]
+        at_most("crosswind", v["crosswind_kt"], minimums.crosswind_kt,
+                " (variable wind)" if runway == "variable" else f" on runway {runway}")
+    category = flight_category(v["ceiling_ft"], v["visibility_sm"])
+    imc = ((v["ceiling_ft"] is not None and v["ceiling_ft"] < VFR_CEILING_FT)
+           or (v["visibility_sm"] is not None and v["visibility_sm"] < VFR_VISIBILITY_SM))
+    if imc and not minimums.imc_allowed and not any(r.startswith(("visibility", "ceiling")) for r in conflicts):
+        conflicts.append(f"IMC ({category}) not allowed ({level}) {where}")
+    crosswind_note = None
+    if not point.runway_headings and point.role != "corridor":
+        crosswind_note = "runway headings unknown: crosswind not judged"
+    status = CONFLICT if conflicts else MARGINAL if marginals else OK
+    values = {**base, **v, "category": category, "status": status,
+              "providers": sorted({s.provider for s in samples}), "sources": sorted({s.source for s in samples}),
+              "imc": imc}
+    if crosswind_note:
+        values["note"] = crosswind_note
+    return PointVerdict(status, conflicts + marginals, values)
+
+
+def _spread(values: list[float]) -> float:
+    return round(max(values) - min(values), 2) if len(values) > 1 else 0.0
+
+
+def judge_window(*, points: Sequence[RoutePoint], hours: Sequence[datetime],
+                 samples_for: Callable[[str, datetime], Sequence[HourlyWeather]], minimums: Minimums,
+                 memo: dict | None = None) -> WindowJudgement:
+    """Every point and hour of one window; the window takes the worst: conflict, then unknown, then marginal."""
+    memo = {} if memo is None else memo
+    statuses, reasons, rendered = [], [], []
+    answered: set[str] = set()
+    agree_hours = agree_same = 0
+    vis_spread = wind_spread = ceiling_spread = 0.0
+    missing = 0
+    for point in points:
+        for hour in hours:
+            key = (point.location.key, point.role, hour, minimums)
+            verdict = memo.get(key)
+            if verdict is None:
+                samples = samples_for(point.location.key, hour)
+                verdict = judge_point(point, hour, samples, minimums)
+                verdict.values["_agreement"] = _agreement(samples, point.runway_headings)
+                memo[key] = verdict
+            statuses.append(verdict.status)
+            reasons.extend(verdict.reasons)
+            missing += verdict.status == UNKNOWN
+            values = {k: val for k, val in verdict.values.items() if not k.startswith("_")}
+            rendered.append(values)
+            answered.update(values.get("providers", ()))
+            agreement = verdict.values["_agreement"]
+            if agreement:
+                agree_hours += 1
+                agree_same += agreement["same_category"]
+                vis_spread = max(vis_spread, agreement["visibility_sm"])
+                wind_spread = max(wind_spread, agreement["wind_kt"])
+                ceiling_spread = max(ceiling_spread, agreement["ceiling_ft"])
+    if CONFLICT in statuses:
+        status = CONFLICT
+    elif UNKNOWN in statuses or not statuses:
+        status = UNKNOWN
+    elif MARGINAL in statuses:
+        status = MARGINAL
+    else:
+        status = OK
+    if status == CONFLICT:
+        # Lead with what grounds the flight; marginal notes and gaps follow.
+        reasons = [r for r in reasons if " within 10% of " not in r and not r.startswith("no forecast")] + \
+                  [r for r in reasons if " within 10% of " in r or r.startswith("no forecast")]
+    agreement = {
+        "providers_answered": sorted(answered),
+        "compared_hours": agree_hours,
+        "same_category_share": round(agree_same / agree_hours, 2) if agree_hours else None,
+        "max_visibility_spread_sm": vis_spread,
+        "max_wind_spread_kt": wind_spread,
+        "max_ceiling_spread_ft": ceiling_spread,
+    }
+    return WindowJudgement(status, list(dict.fromkeys(reasons)), rendered, agreement, sorted(answered), missing)
+
+
+def _agreement(samples: Sequence[HourlyWeather], runways: Sequence[int]) -> dict | None:
+    by_provider: dict[str, list[HourlyWeather]] = {}
+    for s in samples:
+        by_provider.setdefault(s.provider, []).append(s)
+    if len(by_provider) < 2:
+        return None
+    merged = [_merge(group, runways) for group in by_provider.values()]
+    categories = {flight_category(m["ceiling_ft"], m["visibility_sm"]) for m in merged}
+    return {
+        "same_category": len(categories) == 1,
+        "visibility_sm": _spread([m["visibility_sm"] for m in merged if m["visibility_sm"] is not None]),
+        "wind_kt": _spread([m["wind_kt"] for m in merged if m["wind_kt"] is not None]),
+        "ceiling_ft": _spread([m["ceiling_ft"] for m in merged if m["ceiling_ft"] is not None]),
+    }
+
+
+@dataclass
+class Horizon:
+    """How far stored forecasts reach, per location."""
+
+    last_hour: dict[str, datetime] = field(default_factory=dict)
+
+    def covers(self, points: Sequence[RoutePoint], hours: Sequence[datetime]) -> bool:
+        if not hours:
+            return True
+        return all(self.last_hour.get(p.location.key) is not None and self.last_hour[p.location.key] >= hours[-1]
+                   for p in points)

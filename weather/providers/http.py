@@ -1,0 +1,48 @@
+"""The HTTP client every provider module uses: timeouts, and errors that say whether a retry can help."""
+
+import threading
+
+import requests
+from django.conf import settings
+
+from weather.providers.base import ProviderError
+
+_local = threading.local()
+
+
+def _session() -> requests.Session:
+    # One session per worker thread: connection reuse without sharing a Session across threads.
+    session = getattr(_local, "session", None)
+    if session is None:
+        session = requests.Session()
+        session.headers["User-Agent"] = "FlightSchedulePro/1.0 (weather monitor)"
+        _local.session = session
+    return session
+
+
+def get_json(provider: str, url: str, *, params: dict | None = None):
+    """GET a JSON document. Timeouts, connection errors and 5xx/429 are retryable; other 4xx and bad JSON are not."""
+    timeout = settings.WEATHER_HTTP_TIMEOUT_SECONDS
+    try:
+        response = _session().get(url, params=params, timeout=timeout)
+    except requests.Timeout:
+        raise ProviderError(provider, f"no answer within {timeout:g} s", retryable=True)
+    except requests.ConnectionError as exc:
+        raise ProviderError(provider, f"connection failed: {type(exc).__name__}", retryable=True)
+    except requests.RequestException as exc:
+        raise ProviderError(provider, f"request failed: {type(exc).__name__}", retryable=False)
+    status = response.status_code
+    if status >= 500 or status == 429:
+        raise ProviderError(provider, f"HTTP {status}", retryable=True, status_code=status)
+    if status >= 400:
+        raise ProviderError(provider, f"HTTP {status}", retryable=False, status_code=status)
+    if status == 204 or not response.content:
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        raise ProviderError(provider, "malformed JSON", retryable=False, status_code=status)
+
+
+def malformed(provider: str, what: str) -> ProviderError:
+    return ProviderError(provider, f"malformed answer: {what}", retryable=False)

@@ -1,0 +1,139 @@
+"""Reads: the latest check of a booking, verdicts for candidate windows from stored forecasts, provider stats."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db.models import Count, Max, Q, Sum
+
+from weather.judging import (
+    CONFLICT,
+    UNKNOWN,
+    Horizon,
+    Minimums,
+    judge_window,
+    route_points,
+    window_hours,
+)
+from weather.models import ForecastHour, ProviderCall, WeatherCheck, WeatherMinimums
+from weather.providers.base import CloudLayer, HourlyWeather
+
+
+@dataclass
+class WindowVerdict:
+    status: str  # ok, marginal, conflict or unknown
+    reasons: list[str] = field(default_factory=list)
+    forecast_known: bool = True
+
+
+def minimums_by_level() -> dict[str, Minimums]:
+    """The minimums table, one query; a level missing from the table falls back to the contract's defaults."""
+    table = {row.training_level: Minimums.from_model(row) for row in WeatherMinimums.objects.all()}
+    for level in ("student_pilot", "private_pilot", "instrument_rated"):
+        table.setdefault(level, Minimums.default(level))
+    return table
+
+
+def minimums_for(table: dict[str, Minimums], training_level: str) -> Minimums:
+    # A student without a level is judged by the strictest minimums.
+    return table.get(training_level or "student_pilot") or table["student_pilot"]
+
+
+def latest_check(*, booking) -> WeatherCheck | None:
+    return WeatherCheck.objects.filter(booking=booking).order_by("-checked_at", "-id").first()
+
+
+def booking_weather_get(*, actor, booking_id: int):
+    """(booking, latest check or None) for someone allowed to see the booking; NotFoundError otherwise."""
+    from bookings.selectors import booking_get
+
+    booking = booking_get(actor=actor, booking_id=booking_id)
+    return booking, latest_check(booking=booking)
+
+
+def _hourly_from_row(row: ForecastHour) -> HourlyWeather:
+    return HourlyWeather(
+        provider=row.provider, source=row.source, valid_at=row.valid_at, wind_dir_deg=row.wind_dir_deg,
+        wind_kt=row.wind_kt, gust_kt=row.gust_kt, visibility_sm=row.visibility_sm,
+        clouds=tuple(CloudLayer(cover, int(base)) for cover, base in row.clouds or ()),
+        cloud_pct=row.cloud_pct, temperature_c=row.temperature_c, dewpoint_c=row.dewpoint_c,
+        phenomena=tuple(row.phenomena or ()), issued_at=row.issued_at,
+    )
+
+
+def stored_forecasts(*, location_keys: Sequence[str], start: datetime, end: datetime):
+    """Stored samples by (location key, hour) in [start, end), and how far each location's forecast reaches."""
+    samples: dict[tuple[str, datetime], list[HourlyWeather]] = defaultdict(list)
+    horizon = Horizon()
+    rows = ForecastHour.objects.filter(location_key__in=list(location_keys), valid_at__gte=start)
+    for row in rows.order_by("valid_at"):
+        previous = horizon.last_hour.get(row.location_key)
+        if previous is None or row.valid_at > previous:
+            horizon.last_hour[row.location_key] = row.valid_at
+        if row.valid_at < end:
+            samples[(row.location_key, row.valid_at)].append(_hourly_from_row(row))
+    return samples, horizon
+
+
+def window_verdicts(*, departure, destination, training_level: str, windows: list[tuple[datetime, datetime]],
+                    now: datetime) -> list[WindowVerdict]:
+    """Judge candidate windows from the forecasts the monitor stored: two queries whatever len(windows).
+
+    A window reaching past the stored forecast horizon is `unknown` with forecast_known=False, unless the
+    part already forecast is a conflict.
+    """
+    if not windows:
+        return []
+    minimums = minimums_for(minimums_by_level(), training_level)
+    points = route_points(departure, destination)
+    hours_by_window = [window_hours(start, end) for start, end in windows]
+    first = min(h[0] for h in hours_by_window if h) if any(hours_by_window) else now
+    last = max(h[-1] for h in hours_by_window if h) + timedelta(hours=1) if any(hours_by_window) else now
+    # Forecasts for hours already past are not kept for judging future slots.
+    samples, horizon = stored_forecasts(location_keys=[p.location.key for p in points],
+                                        start=max(first, now - timedelta(hours=1)).replace(minute=0, second=0,
+                                                                                            microsecond=0),
+                                        end=last)
+    memo: dict = {}
+    verdicts = []
+    for hours in hours_by_window:
+        known = horizon.covers(points, hours)
+        judgement = judge_window(points=points, hours=hours, samples_for=lambda key, hour: samples.get((key, hour), ()),
+                                 minimums=minimums, memo=memo)
+        if judgement.status == CONFLICT or known:
+            verdicts.append(WindowVerdict(judgement.status, judgement.reasons, known))
+        else:
+            verdicts.append(WindowVerdict(UNKNOWN, ["forecast not yet available for this window"], False))
+    return verdicts
+
+
+def provider_stats(*, since: datetime, until: datetime) -> dict:
+    """Calls to each provider in [since, until): how many, how many answered, the success rate."""
+    rows = (ProviderCall.objects.filter(started_at__gte=since, started_at__lt=until)
+            .values("provider")
+            .annotate(requests=Count("id"), successes=Count("id", filter=Q(ok=True)),
+                      retryable_failures=Count("id", filter=Q(ok=False, retryable=True)),
+                      http_requests=Sum("http_requests"), last_call=Max("started_at"))
+            .order_by("provider"))
+    by_provider = {}
+    requests = successes = 0
+    for row in rows:
+        requests += row["requests"]
+        successes += row["successes"]
+        by_provider[row["provider"]] = {
+            "requests": row["requests"],
+            "successes": row["successes"],
+            "success_rate": round(row["successes"] / row["requests"], 4) if row["requests"] else None,
+            "retryable_failures": row["retryable_failures"],
+            "http_requests": row["http_requests"] or 0,
+            "last_call": row["last_call"].isoformat() if row["last_call"] else None,
+        }
+    return {
+        "requests": requests,
+        "successes": successes,
+        "success_rate": round(successes / requests, 4) if requests else None,
+        "by_provider": by_provider,
+    }
