@@ -163,7 +163,7 @@ def _slot_problem(*, option: RescheduleOption, booking, now: datetime) -> str | 
     if aircraft.status == AircraftStatus.MAINTENANCE:
         return f"{aircraft.tail_number} is now in maintenance."
     if not is_free(start=option.start, end=option.end, instructor=option.instructor, aircraft=aircraft,
-                   student=booking.student):
+                   student=booking.student, exclude_booking_ids=(booking.pk,)):
         return "Someone else booked this slot, or it is no longer inside availability."
     verdict = weather_selectors.window_verdicts(
         departure=booking.departure_airport, destination=booking.destination_airport,

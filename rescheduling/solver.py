@@ -216,8 +216,11 @@ def find_candidates(*, booking, now: datetime, limit: int = DEFAULT_LIMIT,
     aircraft_ids = _aircraft_order(booking)
     free = free_intervals(
         start=first, end=search_end, instructor_ids=tuple(instructor_ids or ()), aircraft_ids=tuple(aircraft_ids),
-        student_ids=(booking.student_id,),
+        student_ids=(booking.student_id,), exclude_booking_ids=(booking.pk,),
     )
+    # The booking being replaced frees its own slot (the replacement may overlap it), but offering the very
+    # same slot back would change nothing.
+    unavailable = unavailable | {(booking.start, booking.instructor_id)}
     slots = feasible_slots(
         grid=grid, duration=duration,
         student=FreeTime(free.get(("student", booking.student_id), [])),

@@ -1,0 +1,99 @@
+"""Factories for rescheduling tests. Bookings, aircraft and patterns are built directly (the way the bookings
+and availability apps store them) so a test can set up any school without going through their services."""
+
+from datetime import time, timedelta
+
+import factory
+from django.utils import timezone
+
+from accounts.tests.factories import InstructorFactory, StudentFactory
+from availability.models import AvailabilityPattern
+from bookings.models import Aircraft, Airport, Booking
+from rescheduling.models import OptionSource, RescheduleOption, RescheduleRequest
+
+
+class AirportFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Airport
+        django_get_or_create = ("icao",)
+
+    icao = "KPAO"
+    name = "Palo Alto Airport"
+    city = "Palo Alto"
+    country = "US"
+    latitude = 37.4611
+    longitude = -122.1150
+    elevation_ft = 7
+    time_zone = "America/Los_Angeles"
+    runway_headings = [130, 310]
+
+
+class AircraftFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Aircraft
+
+    tail_number = factory.Sequence(lambda n: f"N{100 + n}SP")
+    model = "Cessna 172S"
+    home_airport = factory.SubFactory(AirportFactory)
+
+
+class BookingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Booking
+
+    student = factory.SubFactory(StudentFactory)
+    instructor = factory.SubFactory(InstructorFactory)
+    aircraft = factory.SubFactory(AircraftFactory)
+    departure_airport = factory.SubFactory(AirportFactory)
+    destination_airport = factory.SelfAttribute("departure_airport")
+    start = factory.LazyFunction(lambda: timezone.now().replace(microsecond=0) + timedelta(days=1))
+    end = factory.LazyAttribute(lambda b: b.start + timedelta(hours=2))
+    lesson_type = "dual"
+    status = "scheduled"
+
+
+class PatternFactory(factory.django.DjangoModelFactory):
+    """Every day 06:00-22:00 in the school's zone unless told otherwise."""
+
+    class Meta:
+        model = AvailabilityPattern
+
+    weekday = 0
+    start_time = time(6, 0)
+    end_time = time(22, 0)
+    valid_from = factory.LazyFunction(lambda: timezone.now().date() - timedelta(days=30))
+
+
+def available_all_week(*, instructor=None, aircraft=None, start_time=time(6, 0), end_time=time(22, 0)) -> None:
+    for weekday in range(7):
+        PatternFactory(instructor=instructor, aircraft=aircraft, weekday=weekday, start_time=start_time,
+                       end_time=end_time)
+
+
+class RescheduleRequestFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RescheduleRequest
+
+    booking = factory.SubFactory(BookingFactory, status="weather_hold", status_before_hold="scheduled")
+    status = "pending"
+    reasons = factory.LazyFunction(lambda: ["visibility 2.0 sm below 5 sm (student_pilot) at KPAO 14:00Z"])
+    detected_at = factory.LazyFunction(timezone.now)
+    created_at = factory.SelfAttribute("detected_at")
+    expires_at = factory.LazyAttribute(lambda r: r.created_at + timedelta(hours=12))
+
+
+class RescheduleOptionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RescheduleOption
+
+    request = factory.SubFactory(RescheduleRequestFactory)
+    rank = factory.Sequence(lambda n: n + 1)
+    candidate_id = factory.LazyAttribute(
+        lambda o: f"{o.start:%Y%m%dT%H%MZ}-i{o.instructor.pk if o.instructor else 0}-a{o.aircraft.pk}")
+    start = factory.LazyAttribute(lambda o: o.request.booking.start + timedelta(days=1))
+    end = factory.LazyAttribute(lambda o: o.start + (o.request.booking.end - o.request.booking.start))
+    instructor = factory.SelfAttribute("request.booking.instructor")
+    aircraft = factory.SelfAttribute("request.booking.aircraft")
+    source = OptionSource.RULES
+    rationale = "Keeps your instructor and your aircraft."
+    weather_status = "ok"
