@@ -1,0 +1,37 @@
+from datetime import UTC, datetime
+
+import pytest
+import time_machine
+
+from bookings.tests.factories import AircraftFactory, AirportFactory, available_every_day
+
+# A Monday in summer: Palo Alto is on PDT (UTC-7).
+NOW = datetime(2026, 6, 1, 15, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def now():
+    with time_machine.travel(NOW, tick=False):
+        yield NOW
+
+
+@pytest.fixture
+def kpao(db):
+    return AirportFactory()
+
+
+@pytest.fixture
+def plane(kpao):
+    return AircraftFactory(tail_number="N739SP", home_airport=kpao)
+
+
+@pytest.fixture
+def open_hours(plane, colleague):
+    """The instructor and the aircraft are available around the clock, so only the rule under test bites."""
+    available_every_day(instructor=colleague)
+    available_every_day(aircraft=plane)
+
+
+def at(day: int, hour: int, minute: int = 0) -> datetime:
+    """A UTC time on June `day`, 2026."""
+    return datetime(2026, 6, day, hour, minute, tzinfo=UTC)
