@@ -87,6 +87,11 @@ class BookingCreateSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=[BookingStatus.SCHEDULED, BookingStatus.CONFIRMED,
                                               BookingStatus.COMPLETED], default=BookingStatus.SCHEDULED)
 
+    def validate(self, attrs):
+        if not attrs.get("destination_airport"):
+            attrs["destination_airport"] = attrs["departure_airport"]
+        return attrs
+
 
 class BookingUpdateSerializer(serializers.Serializer):
     student = serializers.PrimaryKeyRelatedField(queryset=_students(), required=False)

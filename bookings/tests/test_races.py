@@ -1,0 +1,110 @@
+"""Twenty people press "book" at the same moment: exactly one wins, nineteen hear 409, nobody sees a 500."""
+
+import threading
+
+import pytest
+from django.db import connection, connections, transaction
+from django.test import override_settings
+from rest_framework.test import APIClient
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from accounts.tests.factories import AdminFactory, InstructorFactory, StudentFactory
+from bookings.models import Booking
+from bookings.services import LOCK_NAMESPACES
+from bookings.tests.factories import AircraftFactory, AirportFactory
+
+THREADS = 20
+BOOKINGS = "/api/v1/bookings/"
+
+
+def post_all_at_once(bodies, user) -> list[int]:
+    token = str(RefreshToken.for_user(user).access_token)
+    barrier = threading.Barrier(len(bodies))
+    statuses: list[int] = []
+    lock = threading.Lock()
+
+    def worker(body):
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+        try:
+            barrier.wait(timeout=30)
+            status = client.post(BOOKINGS, body, format="json").status_code
+        finally:
+            connections.close_all()
+        with lock:
+            statuses.append(status)
+
+    threads = [threading.Thread(target=worker, args=(body,)) for body in bodies]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return sorted(statuses)
+
+
+def slot(i: int) -> dict:
+    # Every request overlaps every other one: all start within the first one's two hours.
+    return {"start": f"2027-03-02T16:{i:02d}:00Z", "end": f"2027-03-02T18:{i:02d}:00Z"}
+
+
+@pytest.fixture
+def school(transactional_db):
+    airport = AirportFactory()
+    return {
+        "staff": AdminFactory(),
+        "students": [StudentFactory() for _ in range(THREADS)],
+        "instructors": [InstructorFactory() for _ in range(THREADS)],
+        "aircraft": [AircraftFactory(home_airport=airport) for _ in range(THREADS)],
+    }
+
+
+def body(*, student, instructor, aircraft, i):
+    return {"student": student.pk, "instructor": instructor.pk, "aircraft": aircraft.pk, "departure_airport": "KPAO",
+            "lesson_type": "dual", "override_availability": True, **slot(i)}
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("shared", ["aircraft", "instructor", "student"])
+def test_twenty_simultaneous_requests_for_one_party_give_one_booking(school, shared):
+    def party(kind, i):
+        return school[{"aircraft": "aircraft", "instructor": "instructors", "student": "students"}[kind]][
+            0 if kind == shared else i]
+
+    bodies = [body(student=party("student", i), instructor=party("instructor", i), aircraft=party("aircraft", i), i=i)
+              for i in range(THREADS)]
+    statuses = post_all_at_once(bodies, school["staff"])
+    assert statuses == [201] + [409] * (THREADS - 1)
+    assert Booking.objects.count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@override_settings(BOOKING_LOCK_TIMEOUT_SECONDS=0.2)
+def test_a_lock_held_too_long_is_409_with_retry_after(school):
+    aircraft = school["aircraft"][0]
+    holding, release = threading.Event(), threading.Event()
+
+    def hold_the_aircraft():
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_NAMESPACES["aircraft"], aircraft.pk])
+                holding.set()
+                release.wait(timeout=30)
+        finally:
+            connections.close_all()
+
+    holder = threading.Thread(target=hold_the_aircraft)
+    holder.start()
+    try:
+        assert holding.wait(timeout=10)
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(school['staff']).access_token}")
+        response = client.post(BOOKINGS, body(student=school["students"][0], instructor=school["instructors"][0],
+                                              aircraft=aircraft, i=0), format="json")
+    finally:
+        release.set()
+        holder.join(timeout=30)
+    assert response.status_code == 409
+    assert response.json()["code"] == "booking_busy" and response["Retry-After"] == "1"
+    assert not Booking.objects.exists()
