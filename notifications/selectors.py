@@ -64,8 +64,10 @@ def delivery_stats(*, since: datetime, until: datetime) -> dict:
     """Email delivery figures and detection-to-notification latency for notifications created in [since, until).
 
     delivery_rate = sent / (sent + failed) among emails (in-app messages cannot fail, so they would only
-    flatter it); None when no email was settled. Latency runs from the triggering event (`event_at`, e.g. the
-    weather check that found the conflict) to the moment the message reached the person (`sent_at`).
+    flatter it); None when no email was settled. first_attempt_rate also counts emails waiting for a retry
+    as undelivered, so it drops during a mail outage long before anything is marked failed.
+    Latency runs from the triggering event (`event_at`, e.g. the weather check that found the conflict) to the
+    moment the message reached the person (`sent_at`).
     """
     window = Notification.objects.filter(created_at__gte=since, created_at__lt=until)
     latency = ExpressionWrapper(F("sent_at") - F("event_at"), output_field=DurationField())
@@ -75,21 +77,26 @@ def delivery_stats(*, since: datetime, until: datetime) -> dict:
         sent=Count("id", filter=Q(status=NotificationStatus.SENT)),
         failed=Count("id", filter=Q(status=NotificationStatus.FAILED)),
         pending=Count("id", filter=Q(status=NotificationStatus.PENDING)),
+        retrying=Count("id", filter=Q(status=NotificationStatus.PENDING, attempts__gt=0)),
         avg_latency=Avg(latency, filter=timed),
     ).order_by("channel")):
         by_channel[row["channel"]] = {
-            "sent": row["sent"], "failed": row["failed"], "pending": row["pending"],
+            "sent": row["sent"], "failed": row["failed"], "pending": row["pending"], "retrying": row["retrying"],
             "avg_seconds_detection_to_notification": _seconds(row["avg_latency"]),
         }
     overall = window.aggregate(avg_latency=Avg(latency, filter=timed))
-    email = by_channel.get(Channel.EMAIL, {"sent": 0, "failed": 0, "pending": 0})
+    email = by_channel.get(Channel.EMAIL, {"sent": 0, "failed": 0, "pending": 0, "retrying": 0})
     settled = email["sent"] + email["failed"]
+    tried = settled + email["retrying"]
     return {
         "sent": email["sent"],
         "failed": email["failed"],
         "pending": email["pending"],
+        "retrying": email["retrying"],
         "in_app": by_channel.get(Channel.IN_APP, {}).get("sent", 0),
         "delivery_rate": round(email["sent"] / settled, 4) if settled else None,
+        # Counts an email still waiting for a retry as not delivered (yet): reacts to an outage at once.
+        "first_attempt_rate": round(email["sent"] / tried, 4) if tried else None,
         "avg_seconds_detection_to_notification": _seconds(overall["avg_latency"]),
         "by_channel": by_channel,
     }

@@ -29,9 +29,9 @@ class Command(BaseCommand):
         finally:
             if bar is not None:
                 bar.close()
-        rate = summary["delivery_rate_24h"]
+        rate = summary["delivery_rate"]
         self.stdout.write(
             f"Notifications: {summary['due']} due, {summary['sent']} sent, {summary['retrying']} to retry, "
             f"{summary['failed']} failed, {summary['skipped']} skipped; "
-            f"24h delivery rate {'n/a' if rate is None else f'{rate:.1%}'}."
+            f"last hour's delivery rate {'n/a' if rate is None else f'{rate:.1%}'}."
         )
