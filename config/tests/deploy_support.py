@@ -24,14 +24,22 @@ FAKE_AWS_CREDENTIALS = {
 
 @contextmanager
 def moto_server():
-    """AWS's APIs answered by moto on a loopback port; yields the endpoint URL."""
+    """AWS's APIs answered by moto on a loopback port; yields the endpoint URL.
+
+    moto keeps its fake accounts in module globals shared by every server in the process, so each server
+    starts from an empty account.
+    """
+    from urllib.request import Request, urlopen
+
     from moto.server import ThreadedMotoServer
 
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
+    url = f"http://{host}:{port}"
+    urlopen(Request(f"{url}/moto-api/reset", method="POST"), timeout=10).close()
     try:
-        yield f"http://{host}:{port}"
+        yield url
     finally:
         server.stop()
 
