@@ -1,8 +1,5 @@
 import re
-import time
 from datetime import UTC, datetime, timedelta
-
-import pytest
 
 from availability.models import AvailabilityException
 from rescheduling import solver
@@ -57,8 +54,8 @@ def test_solo_slots_need_no_instructor():
 
 
 def test_score_prefers_same_people_then_closeness_then_usual_hours():
-    base = dict(original_start=T0, instructor_id=1, aircraft_id=10, usual_hours=[8.0], tz=UTC,
-                weather_status="ok", forecast_known=True)
+    base = {"original_start": T0, "instructor_id": 1, "aircraft_id": 10, "usual_hours": [8.0], "tz": UTC,
+                "weather_status": "ok", "forecast_known": True}
     same = score_slot(slot=Slot(T0 + 24 * H, T0 + 26 * H, 1, 10), **base)[0]
     other_instructor = score_slot(slot=Slot(T0 + 24 * H, T0 + 26 * H, 2, 10), **base)[0]
     further = score_slot(slot=Slot(T0 + 48 * H, T0 + 50 * H, 1, 10), **base)[0]
