@@ -1,0 +1,135 @@
+from datetime import timedelta
+
+import pytest
+
+from bookings.models import Booking
+from rescheduling import services
+from rescheduling.models import RequestStatus, RescheduleRequest
+from rescheduling.tests.factories import BookingFactory
+
+URL = "/api/v1/reschedule-requests/"
+
+
+@pytest.fixture
+def request_(school, now):
+    return services.reschedule_request_open(booking=school.held, now=now, reasons=["ceiling 800 ft below 1000 ft"])
+
+
+def test_student_sees_own_request_with_its_options(api, school, request_):
+    response = api.as_user(school.student).get(URL)
+    assert response.status_code == 200
+    assert response.data["count"] == 1
+    body = response.data["results"][0]
+    assert body["booking"] == school.held.pk and body["status"] == "pending"
+    assert body["expires_at"].endswith("Z") or "+00:00" in body["expires_at"]
+    assert len(body["options"]) == 3
+    option = body["options"][0]
+    assert set(option) >= {"id", "start", "end", "instructor", "aircraft", "source", "rationale", "weather_status"}
+    assert option["source"] == "rules" and option["instructor"] == school.instructor.pk
+
+
+def test_instructor_sees_requests_of_their_students_and_admins_see_all(api, school, request_, staff):
+    assert api.as_user(school.instructor).get(URL).data["count"] == 1
+    assert api.as_user(staff).get(URL).data["count"] == 1
+
+
+def test_stranger_sees_nothing_and_gets_404(api, school, request_, stranger):
+    client = api.as_user(stranger)
+    assert client.get(URL).data["count"] == 0
+    assert client.get(f"{URL}{request_.pk}/").status_code == 404
+    option = request_.options.first()
+    assert client.post(f"{URL}{request_.pk}/accept/", {"option": option.pk}).status_code == 404
+    assert client.post(f"{URL}{request_.pk}/decline/").status_code == 404
+    assert client.post(f"/api/v1/bookings/{school.held.pk}/reschedule/").status_code == 404
+    request_.refresh_from_db()
+    assert request_.status == RequestStatus.PENDING
+
+
+def test_filters_by_booking_and_status(api, school, request_):
+    client = api.as_user(school.student)
+    assert client.get(URL, {"booking": school.held.pk, "status": "pending"}).data["count"] == 1
+    assert client.get(URL, {"status": "accepted"}).data["count"] == 0
+    bad = client.get(URL, {"status": "maybe"})
+    assert bad.status_code == 400 and bad.data["code"] == "invalid" and "status" in bad.data["fields"]
+
+
+def test_accept_returns_the_new_booking(api, school, request_):
+    option = request_.options.get(rank=1)
+    response = api.as_user(school.student).post(f"{URL}{request_.pk}/accept/", {"option": option.pk})
+    assert response.status_code == 200
+    assert response.data["status"] == "confirmed"
+    assert response.data["rescheduled_from"] == school.held.pk
+    assert response.data["start"] == option.start.isoformat().replace("+00:00", "Z")
+    school.held.refresh_from_db()
+    assert school.held.status == "rescheduled"
+
+
+def test_accept_with_bad_input_is_a_clear_400_and_changes_nothing(api, school, request_):
+    client = api.as_user(school.student)
+    missing = client.post(f"{URL}{request_.pk}/accept/", {})
+    assert missing.status_code == 400 and "option" in missing.data["fields"]
+    wrong = client.post(f"{URL}{request_.pk}/accept/", {"option": 987654})
+    assert wrong.status_code == 400 and wrong.data["fields"] == {"option": ["Not an option of this request."]}
+    assert Booking.objects.count() == 1
+    request_.refresh_from_db()
+    assert request_.status == RequestStatus.PENDING
+
+
+def test_instructor_may_not_accept(api, school, request_):
+    option = request_.options.get(rank=1)
+    response = api.as_user(school.instructor).post(f"{URL}{request_.pk}/accept/", {"option": option.pk})
+    assert response.status_code == 403
+    assert Booking.objects.count() == 1
+
+
+def test_accepting_a_slot_gone_meanwhile_is_409_option_unavailable(api, school, request_):
+    option = request_.options.get(rank=1)
+    school.aircraft.status = "maintenance"
+    school.aircraft.save()
+    response = api.as_user(school.student).post(f"{URL}{request_.pk}/accept/", {"option": option.pk})
+    assert response.status_code == 409
+    assert response.data["code"] == "option_unavailable"
+    fresh_id = response.data["new_request_id"]
+    fresh = api.as_user(school.student).get(f"{URL}{fresh_id}/")
+    assert fresh.status_code == 200 and fresh.data["status"] == "pending"
+    assert Booking.objects.count() == 1
+
+
+def test_decline(api, school, request_, staff):
+    response = api.as_user(school.student).post(f"{URL}{request_.pk}/decline/")
+    assert response.status_code == 200 and response.data["status"] == "declined"
+    again = api.as_user(school.student).post(f"{URL}{request_.pk}/decline/")
+    assert again.status_code == 409 and again.data["code"] == "request_not_pending"
+
+
+def test_instructor_marks_an_option_unavailable(api, school, request_):
+    option = request_.options.get(rank=1)
+    url = f"{URL}{request_.pk}/options/{option.pk}/unavailable/"
+    assert api.as_user(school.student).post(url).status_code == 403
+    response = api.as_user(school.instructor).post(url)
+    assert response.status_code == 200
+    marked = next(o for o in response.data["options"] if o["id"] == option.pk)
+    assert marked["available"] is False
+    assert api.as_user(school.instructor).post(f"{URL}{request_.pk}/options/424242/unavailable/").status_code == 404
+
+
+def test_booking_reschedule_generates_a_new_request_on_demand(api, school, now):
+    response = api.as_user(school.student).post(f"/api/v1/bookings/{school.held.pk}/reschedule/")
+    assert response.status_code == 201
+    assert response.data["status"] == "pending" and len(response.data["options"]) == 3
+    second = api.as_user(school.student).post(f"/api/v1/bookings/{school.held.pk}/reschedule/")
+    assert second.status_code == 201
+    assert RescheduleRequest.objects.filter(booking=school.held, status="pending").count() == 1
+
+
+def test_list_costs_the_same_whatever_the_number_of_requests(api, school, now, staff,
+                                                            django_assert_max_num_queries):
+    for days in range(1, 4):
+        booking = BookingFactory(student=school.student, instructor=school.other_instructor, aircraft=school.piper,
+                                 start=now + timedelta(days=days, hours=2), end=now + timedelta(days=days, hours=3),
+                                 status="weather_hold")
+        services.reschedule_request_open(booking=booking, now=now)
+    client = api.as_user(staff)
+    with django_assert_max_num_queries(8):
+        response = client.get(URL)
+    assert response.data["count"] == 3
