@@ -1,1 +1,26 @@
-urlpatterns = []
+from django.contrib.auth.views import LogoutView
+from django.urls import path
+
+from web.views import account, auth, bookings, dashboard, reschedule
+
+app_name = "web"
+
+# Messages link to /bookings/<id>/, /reschedule/<id>/, /notifications/ and /profile/: keep these paths.
+urlpatterns = [
+    path("login/", auth.login_view, name="login"),
+    path("logout/", LogoutView.as_view(), name="logout"),
+    path("", dashboard.dashboard, name="dashboard"),
+    path("dashboard/live/", dashboard.dashboard_live, name="dashboard_live"),
+    path("dispatch/", dashboard.dispatch, name="dispatch"),
+    path("bookings/new/", bookings.booking_new, name="booking_new"),
+    path("bookings/new/slots/", bookings.booking_slots, name="booking_slots"),
+    path("bookings/<int:booking_id>/", bookings.booking_detail, name="booking_detail"),
+    path("reschedule/<int:request_id>/", reschedule.reschedule_detail, name="reschedule"),
+    path("reschedule/<int:request_id>/accept/", reschedule.reschedule_accept, name="reschedule_accept"),
+    path("reschedule/<int:request_id>/decline/", reschedule.reschedule_decline, name="reschedule_decline"),
+    path("notifications/", account.notifications, name="notifications"),
+    path("notifications/read-all/", account.notifications_read_all, name="notifications_read_all"),
+    path("notifications/<int:notification_id>/read/", account.notification_read, name="notification_read"),
+    path("profile/", account.profile, name="profile"),
+    path("calendar/", account.calendar, name="calendar"),
+]

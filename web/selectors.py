@@ -1,0 +1,196 @@
+"""Page-specific reads. Each one goes through the owning app's selectors, scoped by the acting user."""
+
+import zoneinfo
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.conf import settings
+
+from availability.selectors import free_intervals
+from bookings.selectors import booking_list
+from rescheduling.selectors import request_list
+from weather.selectors import latest_check
+from web import charts
+
+UPCOMING_DAYS = 14
+ACTIVE = ("scheduled", "confirmed", "weather_hold")
+DASHBOARD_FLIGHTS = 20
+
+
+@dataclass
+class FlightRow:
+    """A booking with what its latest weather check said, ready for a list."""
+
+    booking: object
+    weather_status: str
+    reasons: list = field(default_factory=list)
+    checked_at: datetime | None = None
+    pending_request: object = None
+
+
+def school_zone() -> zoneinfo.ZoneInfo:
+    return zoneinfo.ZoneInfo(settings.SCHOOL_TIME_ZONE)
+
+
+def check_reasons(check) -> list[str]:
+    reasons = getattr(check, "reasons", None) or []
+    return [str(r) for r in reasons]
+
+
+def flight_rows(*, bookings, actor, with_requests: bool = True) -> list[FlightRow]:
+    """Each booking with its latest weather reasons and, when it has one, its pending reschedule request.
+
+    One weather query per booking: the lists are bounded (a dashboard shows at most DASHBOARD_FLIGHTS, the
+    dispatch board two days of a school's flights).
+    """
+    bookings = list(bookings)
+    pending = {}
+    if with_requests and bookings:
+        for request in request_list(actor=actor, filters={"status": ["pending"]}):
+            pending.setdefault(request.booking_id, request)
+    rows = []
+    for booking in bookings:
+        check = latest_check(booking=booking)
+        rows.append(FlightRow(
+            booking=booking,
+            weather_status=(getattr(check, "status", None) or booking.weather_status or "unknown"),
+            reasons=check_reasons(check),
+            checked_at=getattr(check, "checked_at", None) or booking.weather_checked_at,
+            pending_request=pending.get(booking.id),
+        ))
+    return rows
+
+
+def upcoming_bookings(*, actor, now: datetime, days: int = UPCOMING_DAYS):
+    bookings = booking_list(actor=actor, filters={
+        "status": list(ACTIVE), "start_after": (now - timedelta(hours=6)).isoformat(),
+        "start_before": (now + timedelta(days=days)).isoformat(),
+    })
+    return [b for b in bookings if b.end > now][:DASHBOARD_FLIGHTS]
+
+
+def dashboard(*, actor, now: datetime) -> dict:
+    """What a person needs at a glance: alerts first, then their flights and open decisions."""
+    rows = flight_rows(bookings=upcoming_bookings(actor=actor, now=now), actor=actor)
+    requests = [r for r in request_list(actor=actor, filters={"status": ["pending"]}) if r.expires_at > now]
+    held = [row for row in rows if row.booking.status == "weather_hold"]
+    return {
+        "rows": rows,
+        "held": held,
+        "pending_requests": requests,
+        "unknown": [row for row in rows if row.weather_status == "unknown" and row.checked_at],
+        "now": now,
+    }
+
+
+def day_bounds(day: date, zone: zoneinfo.ZoneInfo) -> tuple[datetime, datetime]:
+    start = datetime.combine(day, time.min, tzinfo=zone)
+    return start, datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
+
+
+def dispatch_board(*, actor, now: datetime) -> list[dict]:
+    """Every flight today and tomorrow (school days), each with its weather and status."""
+    zone = school_zone()
+    today = now.astimezone(zone).date()
+    days = []
+    for offset, title in ((0, "Today"), (1, "Tomorrow")):
+        start, end = day_bounds(today + timedelta(days=offset), zone)
+        bookings = booking_list(actor=actor, filters={"start_after": start.isoformat(),
+                                                      "start_before": end.isoformat()})
+        days.append({"title": title, "date": start.date(),
+                     "rows": flight_rows(bookings=bookings, actor=actor, with_requests=False)})
+    return days
+
+
+def week_start_for(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def week_calendar(*, actor, week_start: date, instructor=None, aircraft=None) -> dict:
+    """Seven days of the person's bookings and, for a chosen instructor or aircraft, when they are free."""
+    zone = school_zone()
+    start, _ = day_bounds(week_start, zone)
+    _, end = day_bounds(week_start + timedelta(days=6), zone)
+    bookings = list(booking_list(actor=actor, filters={
+        "status": [*ACTIVE, "completed"], "start_after": start.isoformat(), "start_before": end.isoformat(),
+    }))
+
+    if actor.is_instructor and instructor is None and aircraft is None:
+        instructor = actor
+    free = []
+    if instructor is not None or aircraft is not None:
+        intervals = free_intervals(
+            start=start, end=end,
+            instructor_ids=[instructor.id] if instructor is not None else [],
+            aircraft_ids=[aircraft.id] if aircraft is not None else [],
+        )
+        key = ("instructor", instructor.id) if instructor is not None else ("aircraft", aircraft.id)
+        free = intervals.get(key, [])
+
+    days = []
+    for offset in range(7):
+        day = week_start + timedelta(days=offset)
+        day_start, day_end = day_bounds(day, zone)
+        days.append({
+            "date": day,
+            "is_today": False,
+            "bookings": [b for b in bookings if day_start <= b.start < day_end],
+            "free": [(max(s, day_start), min(e, day_end)) for s, e in free if s < day_end and e > day_start],
+        })
+    return {"days": days, "zone": zone.key, "week_start": week_start,
+            "previous": week_start - timedelta(days=7), "next": week_start + timedelta(days=7),
+            "instructor": instructor, "aircraft": aircraft}
+
+
+# --- the weather timeline --------------------------------------------------------------------------
+
+def _parse_time(value) -> datetime | None:
+    if isinstance(value, datetime):
+        return value
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def timeline_samples(check) -> list[charts.Sample]:
+    """The per-location, per-hour values a check judged (`WeatherCheck.points`), as chart samples.
+
+    A point that had a forecast but no ceiling had no BKN/OVC/VV layer: unlimited. A point with no
+    forecast at all (status unknown) has nothing to plot.
+    """
+    samples = []
+    for point in getattr(check, "points", None) or []:
+        moment = _parse_time(point.get("hour"))
+        if moment is None or point.get("status") == "unknown":
+            continue
+        samples.append(charts.Sample(
+            time=moment, location=str(point.get("label") or point.get("location") or ""),
+            values={key: point.get(key) for key in ("ceiling_ft", "visibility_sm", "wind_kt", "gust_kt")},
+        ))
+    return samples
+
+
+def provider_names(check) -> list[str]:
+    """Which providers answered for this check, in the order they were asked."""
+    names = []
+    for entry in getattr(check, "providers", None) or []:
+        if isinstance(entry, dict):
+            if entry.get("ok", entry.get("answered", True)):
+                names.append(str(entry.get("provider") or entry.get("name") or ""))
+        else:
+            names.append(str(entry))
+    return [n for n in names if n]
+
+
+def weather_timeline(*, booking, check) -> dict | None:
+    if check is None:
+        return None
+    minimums = getattr(check, "minimums", None) or {}
+    return charts.build_timeline(
+        samples=timeline_samples(check),
+        minimums={key: minimums.get(key) for key in ("ceiling_ft", "visibility_sm", "wind_kt", "gust_kt")},
+        window_start=getattr(check, "window_start", None) or booking.start - timedelta(minutes=30),
+        window_end=getattr(check, "window_end", None) or booking.end,
+        place=booking.departure_airport,
+    )

@@ -1,0 +1,45 @@
+from django import template
+from django.utils.html import format_html
+
+from web import timefmt
+
+register = template.Library()
+
+BADGE_LABELS = {
+    "ok": ("OK", "✓"),
+    "marginal": ("Marginal", "!"),
+    "conflict": ("Conflict", "✕"),
+    "unknown": ("Unknown", "?"),
+}
+
+
+@register.filter
+def airport_time(value, airport=None):
+    """`{{ booking.start|airport_time:booking.departure_airport }}` → `Wed 15 Jan 09:30 PST`."""
+    return timefmt.format_local(value, airport)
+
+
+@register.filter
+def airport_clock(value, airport=None):
+    """Only the time of day, with the zone: `09:30 PST`."""
+    return timefmt.format_local(value, airport, with_date=False)
+
+
+@register.simple_tag
+def airport_range(start, end, airport=None):
+    return timefmt.format_local_range(start, end, airport)
+
+
+@register.simple_tag
+def weather_badge(status):
+    """A badge that says its meaning in words and a symbol, so colour is never the only signal."""
+    status = status or "unknown"
+    label, symbol = BADGE_LABELS.get(status, BADGE_LABELS["unknown"])
+    return format_html(
+        '<span class="badge badge-{}"><span aria-hidden="true">{}</span> Weather: {}</span>', status, symbol, label
+    )
+
+
+@register.simple_tag
+def status_badge(booking):
+    return format_html('<span class="status status-{}">{}</span>', booking.status, booking.get_status_display())

@@ -1,0 +1,101 @@
+from datetime import timedelta
+
+import pytest
+
+from bookings.tests.factories import BookingFactory
+from rescheduling.tests.factories import RescheduleOptionFactory, RescheduleRequestFactory
+from web.tests.factories import WeatherCheckFactory
+
+REASON = "visibility 2.0 sm below 5 sm (student_pilot) at KPAO 17:00Z"
+
+
+@pytest.fixture
+def held(school, now):
+    """The owner's flight on weather hold with a pending request of three options."""
+    flight = school.flight
+    flight.status, flight.status_before_hold, flight.weather_status = "weather_hold", "scheduled", "conflict"
+    flight.save()
+    WeatherCheckFactory(booking=flight, status="conflict", reasons=[REASON], checked_at=now, created_at=now)
+    request = RescheduleRequestFactory(booking=flight, reasons=[REASON], detected_at=now, created_at=now,
+                                       expires_at=now + timedelta(hours=12))
+    for day in (2, 3, 4):
+        RescheduleOptionFactory(request=request, rank=day - 1, start=flight.start + timedelta(days=day),
+                                end=flight.end + timedelta(days=day))
+    return request
+
+
+def test_student_dashboard_lists_own_flights_in_airport_time(client, owner, school):
+    client.force_login(owner)
+    body = client.get("/").content.decode()
+    assert "Tue 03 Mar 09:00–11:00 PST" in body
+    assert "Weather: Unknown" in body
+    assert f"/bookings/{school.strangers_flight.id}/" not in body
+    assert "Stan" not in body
+
+
+def test_held_flight_shows_its_reasons_and_the_options_deadline(client, owner, held):
+    client.force_login(owner)
+    body = client.get("/").content.decode()
+    assert "Weather hold:" in body and REASON in body
+    assert f"/reschedule/{held.id}/" in body
+    assert "Decide by Mon 02 Mar 12:00 PST" in body  # now + 12 h, in Palo Alto time
+
+
+def test_dashboard_polls_its_live_fragment(client, owner, school):
+    client.force_login(owner)
+    body = client.get("/").content.decode()
+    assert 'hx-get="/dashboard/live/"' in body and 'hx-trigger="every 10s"' in body
+    fragment = client.get("/dashboard/live/", HTTP_HX_REQUEST="true")
+    assert fragment.status_code == 200
+    assert "<html" not in fragment.content.decode()
+    assert 'id="dashboard-live"' in fragment.content.decode()
+
+
+def test_a_new_hold_appears_in_the_fragment_without_a_reload(client, owner, school, now):
+    client.force_login(owner)
+    assert "Weather hold:" not in client.get("/dashboard/live/").content.decode()
+    school.flight.status = "weather_hold"
+    school.flight.save()
+    WeatherCheckFactory(booking=school.flight, status="conflict", reasons=[REASON], checked_at=now)
+    assert REASON in client.get("/dashboard/live/").content.decode()
+
+
+def test_instructor_sees_the_flights_they_teach_with_the_student(client, colleague, school):
+    client.force_login(colleague)
+    body = client.get("/").content.decode()
+    assert f"/bookings/{school.flight.id}/" in body and "Student: Olive Owner" in body
+    assert f"/bookings/{school.strangers_flight.id}/" not in body
+
+
+def test_empty_dashboard_says_so(client, stranger, db, now):
+    client.force_login(stranger)
+    body = client.get("/").content.decode()
+    assert "No upcoming flights." in body and "No alerts." in body
+
+
+def test_dashboard_queries_stay_flat(client, owner, school, now, django_assert_max_num_queries):
+    client.force_login(owner)
+    client.get("/")
+    for day in range(3, 9):
+        BookingFactory(student=owner, instructor=school.flight.instructor, aircraft=school.aircraft,
+                       departure_airport=school.airport, start=school.flight.start + timedelta(days=day),
+                       end=school.flight.end + timedelta(days=day))
+    # One weather query per listed flight (at most DASHBOARD_FLIGHTS), the rest fixed.
+    with django_assert_max_num_queries(8 + 2 * 7):
+        client.get("/")
+
+
+def test_dispatch_board_is_for_staff_only(client, owner, staff, school):
+    client.force_login(owner)
+    assert client.get("/dispatch/").status_code == 403
+    client.force_login(staff)
+    body = client.get("/dispatch/").content.decode()
+    assert "Today" in body and "Tomorrow" in body
+    assert f"/bookings/{school.flight.id}/" in body and f"/bookings/{school.strangers_flight.id}/" in body
+    assert "Solo" in body
+
+
+def test_dispatch_board_shows_holds_with_reasons(client, staff, held):
+    client.force_login(staff)
+    body = client.get("/dispatch/").content.decode()
+    assert "Weather hold" in body and REASON in body and "Weather: Conflict" in body
