@@ -21,6 +21,13 @@ DEFAULT_LOG_RETENTION_DAYS = {"staging": 7, "production": 90}
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 
+# The dimensions each job emits its figures with: a CloudWatch metric is its name *and* its dimensions, so an
+# alarm on the bare name would watch a metric nobody writes. config/tests/test_deploy.py checks these against
+# what the jobs really print.
+WEATHER_SUCCESS = ("WeatherProviderSuccessRate", {"Job": "weather-monitor"})
+DELIVERY_RATE = ("NotificationDeliveryRate", {})
+DETECTION_LATENCY = ("DetectionToNotificationSeconds", {})
+
 
 @dataclass(frozen=True)
 class StageResources:
@@ -109,7 +116,7 @@ def alarm_definitions(resources: StageResources, *, sns_topic_arn: str | None = 
             # The monitor publishes its success rate in percent every 10 minutes; failures are the rest.
             "Metrics": [
                 {"Id": "success", "ReturnData": False,
-                 "MetricStat": _metric(NAMESPACE, "WeatherProviderSuccessRate", {}, stat="Average", period=900)},
+                 "MetricStat": _metric(NAMESPACE, *WEATHER_SUCCESS, stat="Average", period=900)},
                 {"Id": "failures", "Expression": "100 - success", "Label": "Weather provider failures (%)",
                  "ReturnData": True},
             ],
@@ -123,7 +130,7 @@ def alarm_definitions(resources: StageResources, *, sns_topic_arn: str | None = 
         {
             "AlarmName": resources.alarm_name("NotificationDeliveryLow"),
             "AlarmDescription": "Less than 90 % of notification emails were delivered (two 10-minute periods).",
-            **_metric(NAMESPACE, "NotificationDeliveryRate", {}, stat="Average", period=600)["Metric"],
+            **_metric(NAMESPACE, *DELIVERY_RATE, stat="Average", period=600)["Metric"],
             "Statistic": "Average",
             "Period": 600,
             "ComparisonOperator": "LessThanThreshold",
@@ -205,10 +212,12 @@ def dashboard_body(resources: StageResources, *, alarm_arns: list[str]) -> dict:
                         "docs/OPERATIONS.md. App figures come from the jobs' Embedded Metric Format log lines."}},
         {"type": "alarm", "x": 0, "y": 2, "width": 24, "height": 3,
          "properties": {"title": "Alarms", "alarms": alarm_arns}},
-        graph("Weather provider success rate (%)", [[NAMESPACE, "WeatherProviderSuccessRate"]],
-              x=0, y=5, stat="Average", period=900, unit_label="%"),
-        graph("Notification delivery rate (%)", [[NAMESPACE, "NotificationDeliveryRate"]],
-              x=12, y=5, stat="Average", period=600, unit_label="%"),
+        graph("Weather provider success rate (%)", [_widget_metric(*WEATHER_SUCCESS)],
+              x=0, y=5, stat="Average", period=900, width=8, unit_label="%"),
+        graph("Notification delivery rate (%)", [_widget_metric(*DELIVERY_RATE)],
+              x=8, y=5, stat="Average", period=600, width=8, unit_label="%"),
+        graph("Detection to notification (s)", [_widget_metric(*DETECTION_LATENCY)],
+              x=16, y=5, stat="Average", period=600, width=8, unit_label="seconds"),
         {"type": "metric", "x": 0, "y": 11, "width": 24, "height": 6, "properties": {
             "title": "Every app metric (jobs)", "region": region, "view": "timeSeries", "stacked": False,
             "metrics": [[{"expression": f"SEARCH('{{{NAMESPACE}}}', 'Average', 600)", "id": "app",
@@ -230,6 +239,10 @@ def dashboard_body(resources: StageResources, *, alarm_arns: list[str]) -> dict:
               x=12, y=29, stat="Minimum"),
     ]
     return {"start": "-PT12H", "periodOverride": "inherit", "widgets": widgets}
+
+
+def _widget_metric(name: str, dimensions: dict[str, str]) -> list[str]:
+    return [NAMESPACE, name, *[part for pair in dimensions.items() for part in pair]]
 
 
 def _error_code(exc) -> str:

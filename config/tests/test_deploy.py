@@ -318,9 +318,29 @@ def test_lambda_answers_api_gateway_health_with_production_settings(tmp_path, se
     assert response["headers"]["X-Request-ID"]
 
 
+def _custom_metrics_watched_by_alarms() -> set[tuple[str, frozenset]]:
+    from audit.alarms import NAMESPACE, alarm_definitions, stage_resources
+
+    watched = set()
+    for alarm in alarm_definitions(stage_resources(stage="production", settings_file=ZAPPA_SETTINGS)):
+        metrics = [q["MetricStat"]["Metric"] for q in alarm.get("Metrics", []) if "MetricStat" in q] or [alarm]
+        watched |= {(m["MetricName"], frozenset((d["Name"], d["Value"]) for d in m["Dimensions"]))
+                    for m in metrics if m["Namespace"] == NAMESPACE}
+    return watched
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_each_scheduled_event_runs_its_job(tmp_path, secrets_endpoint, monkeypatch):
+    from datetime import UTC, datetime, timedelta
+
+    from accounts.tests.factories import AdminFactory
+    from bookings.tests.factories import BookingFactory
+
+    # A flight in the monitor's window while every weather provider is unreachable, and someone in operations
+    # to be told the forecast is unknown: each job then has real work and real figures.
+    AdminFactory(email="ops@example.com")
+    booking = BookingFactory(start=datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(hours=3))
     put_secret(secrets_endpoint, "flight-schedule-pro/production",
                {"SECRET_KEY": "lambda-test-" + uuid.uuid4().hex * 2, "DATABASE_URL": shared_database_url()})
     cli = zappa_cli("production", monkeypatch)
@@ -328,11 +348,29 @@ def test_each_scheduled_event_runs_its_job(tmp_path, secrets_endpoint, monkeypat
     events = [scheduled_event(core.get_scheduled_event_name(e, e["function"], cli.lambda_name))
               for e in cli.stage_config["events"]]
     results, stdout, stderr = invoke_lambda(tmp_path, events=events, secrets_endpoint=secrets_endpoint)
+    summaries = {}
     for event, outcome in zip(cli.stage_config["events"], results, strict=True):
         assert "error" not in outcome, f"{event['function']}: {outcome['error']}\n{stderr[-3000:]}"
-        summary = outcome["result"]
-        assert isinstance(summary, dict) and summary, f"{event['function']} returned {summary!r}"
-    # Every job writes its figures as CloudWatch Embedded Metric Format lines: the alarms read them.
-    emf = [json.loads(line) for line in stdout.splitlines() if line.startswith("{") and '"_aws"' in line]
-    namespaces = {m["Namespace"] for line in emf for m in line["_aws"]["CloudWatchMetrics"]}
-    assert namespaces == {"FlightSchedulePro"}
+        assert isinstance(outcome["result"], dict), f"{event['function']} returned {outcome['result']!r}"
+        summaries[event["function"]] = outcome["result"]
+    assert set(summaries) == set(JOBS)
+    monitor = summaries["weather.jobs.run_monitor"]
+    assert (monitor["bookings"], monitor["unknown"], monitor["unknown_alerts"]) == (1, 1, 1)
+    assert monitor["provider_success_rate"] == 0.0
+    assert summaries["notifications.jobs.run_delivery"]["delivery_rate"] == 1.0
+    # No forecast is not a reason to touch a flight.
+    booking.refresh_from_db()
+    assert booking.status == "scheduled"
+
+    # The jobs' figures reach CloudWatch as Embedded Metric Format lines; every custom metric an alarm
+    # watches must be among them, with the same dimensions, or the alarm would watch nothing.
+    emitted = set()
+    for line in stdout.splitlines():
+        if line.startswith("{") and '"_aws"' in line:
+            record = json.loads(line)
+            for directive in record["_aws"]["CloudWatchMetrics"]:
+                assert directive["Namespace"] == "FlightSchedulePro"
+                dims = frozenset((key, record[key]) for key in directive["Dimensions"][0])
+                emitted |= {(metric["Name"], dims) for metric in directive["Metrics"]}
+    watched = _custom_metrics_watched_by_alarms()
+    assert watched and watched <= emitted, f"alarms watch {sorted(watched - emitted)}, never emitted"

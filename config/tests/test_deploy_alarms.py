@@ -47,7 +47,8 @@ def test_creates_the_five_promised_alarms_with_their_thresholds(aws):
     queries = {q["Id"]: q for q in weather["Metrics"]}
     assert queries["failures"]["Expression"] == "100 - success"
     assert queries["success"]["MetricStat"]["Metric"] == {
-        "Namespace": NAMESPACE, "MetricName": "WeatherProviderSuccessRate", "Dimensions": []}
+        "Namespace": NAMESPACE, "MetricName": "WeatherProviderSuccessRate",
+        "Dimensions": [{"Name": "Job", "Value": "weather-monitor"}]}
 
     delivery = alarms["FlightSchedulePro-production-NotificationDeliveryLow"]
     assert (delivery["Namespace"], delivery["MetricName"]) == (NAMESPACE, "NotificationDeliveryRate")
