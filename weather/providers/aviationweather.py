@@ -59,7 +59,10 @@ def _visibility_sm(value, unit: str) -> float | None:
     number = _number(value)
     if number is None:
         return None
-    if unit == "m":
+    # ICAO visibility is always four digits of metres (0800, 9999); anything else is statute miles,
+    # whatever unit avwx settled on for the report as a whole.
+    text = (value.repr or "").strip()
+    if unit == "m" and len(text) == 4 and text.isdigit():
         return round(number / METRES_PER_SM, 2)
     return number
 
@@ -94,7 +97,8 @@ def _epoch(value) -> datetime | None:
         return None
     if isinstance(value, (int, float)):
         return datetime.fromtimestamp(value, tz=UTC)
-    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 class AviationWeatherProvider(WeatherProvider):
