@@ -26,7 +26,9 @@ def emit(metrics: dict[str, float], *, units: dict[str, str] | None = None,
     """Write one EMF line with these figures and return it.
 
     Figures that are None (a rate with nothing to divide) or not finite are left out: CloudWatch rejects
-    them, and a missing point is the honest answer.
+    them, and a missing point is the honest answer. With dimensions, each figure is published twice: per
+    dimension value and without any dimension, so alarms and dashboards can watch the plain metric name
+    whichever job wrote it.
     """
     units = units or {}
     dimensions = {str(key): str(value) for key, value in (dimensions or {}).items()}
@@ -42,7 +44,7 @@ def emit(metrics: dict[str, float], *, units: dict[str, str] | None = None,
             "Timestamp": int(time.time() * 1000),
             "CloudWatchMetrics": [{
                 "Namespace": NAMESPACE,
-                "Dimensions": [sorted(dimensions)],
+                "Dimensions": [sorted(dimensions), []] if dimensions else [[]],
                 "Metrics": [{"Name": name, "Unit": units.get(name, "None")} for name in values],
             }],
         },

@@ -27,7 +27,7 @@ def test_emit_writes_one_embedded_metric_format_line_and_returns_it():
     directive = payload["_aws"]["CloudWatchMetrics"][0]
     assert directive == {
         "Namespace": "FlightSchedulePro",
-        "Dimensions": [["Stage"]],
+        "Dimensions": [["Stage"], []],
         "Metrics": [{"Name": "NotificationDeliveryRate", "Unit": "Percent"},
                     {"Name": "NotificationsSent", "Unit": "Count"}],
     }
