@@ -18,4 +18,4 @@ def store_forecast(*, icao: str, start: datetime, hours: int, fetched_at: dateti
             issued_at=fetched_at, fetched_at=fetched_at,
         )
         for i in range(hours)
-    ])
+    ], ignore_conflicts=True)

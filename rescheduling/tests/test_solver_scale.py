@@ -1,0 +1,96 @@
+"""The solver at school size: fixed queries whatever the counts, and well under 200 ms for a big school."""
+
+import time
+from datetime import timedelta
+
+import pytest
+
+from accounts.models import Role, TrainingLevel, User
+from availability.models import AvailabilityPattern
+from bookings.models import Aircraft, Booking
+from rescheduling import solver
+from rescheduling.tests.factories import AirportFactory
+from rescheduling.tests.weather_data import store_forecast
+
+SLOTS_PER_DAY = 7  # 2-hour blocks from 07:00 to 21:00
+
+
+def build_school(*, now, instructors: int, aircraft: int, students: int, bookings: int, days: int = 15):
+    airport = AirportFactory()
+    people = User.objects.bulk_create(
+        [User(email=f"cfi{i}@scale.test", role=Role.INSTRUCTOR, time_zone="UTC") for i in range(instructors)]
+        + [User(email=f"student{i}@scale.test", role=Role.STUDENT, training_level=TrainingLevel.PRIVATE_PILOT,
+                time_zone="UTC") for i in range(students)]
+    )
+    cfis, pupils = people[:instructors], people[instructors:]
+    planes = Aircraft.objects.bulk_create([
+        Aircraft(tail_number=f"N{i:03d}SC", model="Cessna 172S" if i % 2 else "Piper PA-28", home_airport=airport)
+        for i in range(aircraft)
+    ])
+    AvailabilityPattern.objects.bulk_create(
+        [AvailabilityPattern(instructor=c, weekday=d, start_time="06:00", end_time="22:00",
+                             valid_from=now.date() - timedelta(days=1)) for c in cfis for d in range(7)]
+        + [AvailabilityPattern(aircraft=a, weekday=d, start_time="06:00", end_time="22:00",
+                               valid_from=now.date() - timedelta(days=1)) for a in planes for d in range(7)]
+    )
+    rows, n = [], 0
+    day0 = now.replace(hour=7, minute=0)
+    for day in range(days):
+        for slot in range(SLOTS_PER_DAY):
+            for a, plane in enumerate(planes):
+                if n >= bookings:
+                    break
+                start = day0 + timedelta(days=day, hours=2 * slot)
+                rows.append(Booking(
+                    student=pupils[(day * SLOTS_PER_DAY * len(planes) + slot * len(planes) + a) % len(pupils)],
+                    instructor=cfis[(a + slot) % len(cfis)], aircraft=plane, departure_airport=airport,
+                    destination_airport=airport, start=start, end=start + timedelta(hours=1, minutes=30),
+                ))
+                n += 1
+    Booking.objects.bulk_create(rows, batch_size=1000)
+    held = rows[len(planes) * 2]  # a morning lesson today
+    Booking.objects.filter(pk=held.pk).update(status="weather_hold", status_before_hold="scheduled")
+    store_forecast(icao=airport.icao, start=now, hours=48, fetched_at=now)
+    return Booking.objects.select_related("student", "instructor", "aircraft", "departure_airport",
+                                          "destination_airport").get(pk=held.pk)
+
+
+def count_queries(django_assert_max_num_queries, booking, now, limit):
+    with django_assert_max_num_queries(limit) as ctx:
+        candidates = solver.find_candidates(booking=booking, now=now)
+    return len(ctx.captured_queries), candidates
+
+
+QUERY_BUDGET = 10
+
+
+@pytest.mark.postgres
+def test_query_count_does_not_grow_with_the_school(db, now, django_assert_max_num_queries):
+    small = build_school(now=now, instructors=2, aircraft=2, students=3, bookings=10, days=2)
+    small_queries, small_candidates = count_queries(django_assert_max_num_queries, small, now, QUERY_BUDGET)
+    assert small_candidates
+    Booking.objects.all().delete()
+    AvailabilityPattern.objects.all().delete()
+    Aircraft.objects.all().delete()
+    User.objects.filter(email__endswith="@scale.test").delete()
+
+    big = build_school(now=now, instructors=30, aircraft=20, students=300, bookings=2000)
+    big_queries, big_candidates = count_queries(django_assert_max_num_queries, big, now, QUERY_BUDGET)
+    assert big_candidates
+    assert big_queries == small_queries
+
+
+@pytest.mark.postgres
+def test_big_school_answers_well_under_200_ms(db, now):
+    booking = build_school(now=now, instructors=30, aircraft=20, students=300, bookings=2000)
+    assert Booking.objects.count() == 2000
+    solver.find_candidates(booking=booking, now=now)  # warm the connection and caches once
+    timings = []
+    for _ in range(5):
+        started = time.perf_counter()
+        candidates = solver.find_candidates(booking=booking, now=now)
+        timings.append(time.perf_counter() - started)
+    median = sorted(timings)[2]
+    print(f"solver median {median * 1000:.1f} ms over 5 runs, {len(candidates)} candidates")
+    assert candidates
+    assert median < 0.2
