@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts.demo import DEMO_PASSWORD, seed_large_people, seed_people
+from bookings.demo import seed_school
 
 
 class Command(BaseCommand):
@@ -19,8 +20,20 @@ class Command(BaseCommand):
         tz = settings.SCHOOL_TIME_ZONE
         with transaction.atomic():
             people = seed_people(time_zone=tz)
+            large_instructors, large_students = [], []
             if options["students"] or options["instructors"]:
-                seed_large_people(students=options["students"], instructors=options["instructors"], time_zone=tz)
+                large_instructors, large_students = seed_large_people(
+                    students=options["students"], instructors=options["instructors"], time_zone=tz)
+            school = seed_school(people=people, large_instructors=large_instructors, large_students=large_students,
+                                 large_aircraft=options["aircraft"], days=options["days"])
+        self.stdout.write(f"Fleet, availability and bookings: {school['patterns']} patterns and "
+                          f"{school['bookings']} bookings added.")
+        # One weather run now, so the demo shows weather statuses before the first scheduled run.
+        from weather.jobs import run_monitor
+
+        weather = run_monitor()
+        self.stdout.write(f"Weather checked for {weather.get('bookings', 0)} upcoming bookings: "
+                          f"{weather.get('conflict', 0)} in conflict, {weather.get('marginal', 0)} marginal.")
         self.stdout.write(self.style.SUCCESS("Demo school ready. Sign in with any of these (password "
                                              f"'{DEMO_PASSWORD}'):"))
         for user in people:
