@@ -1,0 +1,154 @@
+"""Background work beyond Lambda: with CELERY_BROKER_URL set, a real Celery worker process (production
+settings, the local Redis as broker) delivers notifications and runs the scheduled jobs' tasks."""
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from contextlib import contextmanager
+
+import pytest
+from django.conf import settings
+from django.core import mail
+from django.db import transaction
+
+from config import celery_app
+from config.tests.deploy_support import ROOT, child_env, shared_database_url
+from notifications.tests.smtp import FakeSMTPServer
+
+REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
+# A database number of its own, so the other suites on this Redis never see these messages.
+BROKER_URL = os.environ.get("DEPLOY_TEST_BROKER_URL", f"redis://{REDIS_HOST}:{REDIS_PORT}/11")
+
+
+def redis_reachable() -> bool:
+    try:
+        with socket.create_connection((REDIS_HOST, REDIS_PORT), timeout=2) as sock:
+            sock.sendall(b"PING\r\n")
+            return sock.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+def wait_for(predicate, *, timeout: float, what: str, log=None):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    tail = "\n".join((log or [])[-40:])
+    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}\nworker log:\n{tail}")
+
+
+@contextmanager
+def celery_worker(*, queue: str, email_url: str):
+    """`celery -A config worker` as an operator starts it, sharing the test database."""
+    env = child_env(
+        DJANGO_SETTINGS_MODULE="config.settings.production",
+        SECRET_KEY="worker-test-" + uuid.uuid4().hex * 2,
+        DATABASE_URL=shared_database_url(),
+        CELERY_BROKER_URL=BROKER_URL,
+        EMAIL_URL=email_url,
+        LOG_FORMAT="plain",
+        WEATHER_PROVIDERS="demo",
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo", "--queues", queue,
+         "--hostname", f"{queue}@%h", "--loglevel", "INFO", "--without-gossip", "--without-mingle",
+         "--without-heartbeat"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    log: list[str] = []
+    reader = threading.Thread(target=lambda: log.extend(iter(process.stdout.readline, "")), daemon=True)
+    reader.start()
+    try:
+        wait_for(lambda: any(" ready." in line for line in log) or process.poll() is not None,
+                 timeout=90, what="the worker to start", log=log)
+        assert process.poll() is None, "the worker exited:\n" + "".join(log[-40:])
+        yield log
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+@pytest.fixture
+def broker(settings):
+    """This process queues to Redis instead of running tasks in place, on a queue only our worker reads."""
+    if not redis_reachable():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true and Redis is not reachable at {REDIS_HOST}:{REDIS_PORT}")
+        pytest.skip(f"Redis is not reachable at {REDIS_HOST}:{REDIS_PORT}; the Celery worker test needs it")
+    queue = f"fsp-deploy-{uuid.uuid4().hex[:8]}"
+    saved = {key: celery_app.conf.get(key) for key in ("broker_url", "task_always_eager", "task_default_queue")}
+    settings.CELERY_BROKER_URL = BROKER_URL
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    celery_app.conf.update(broker_url=BROKER_URL, task_always_eager=False, task_default_queue=queue)
+    try:
+        yield queue
+    finally:
+        celery_app.conf.update(saved)
+        celery_app.close()
+
+
+BEAT_TASKS = {"weather.tasks.run_monitor", "rescheduling.tasks.run_deadlines", "notifications.tasks.run_delivery"}
+
+
+def test_beat_runs_the_same_three_jobs_as_the_zappa_events():
+    assert {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()} == BEAT_TASKS
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_notification_is_delivered_by_a_real_worker(broker, owner):
+    from notifications.models import Notification
+    from notifications.services import notify
+    from notifications.tests.factories import BookingFactory
+
+    booking = BookingFactory(student=owner)
+    with FakeSMTPServer() as smtp, celery_worker(queue=broker, email_url=smtp.url) as log:
+        with transaction.atomic():
+            created = notify(kind="weather_conflict", recipients=[owner], booking=booking,
+                             reasons=["visibility 2.0 sm below 5 sm (student_pilot) at KPAO 17:00Z"],
+                             idempotency_key=f"weather_conflict:{booking.pk}:worker-test")
+        email = next(n for n in created if n.channel == "email")
+        wait_for(lambda: smtp.to(owner.email), timeout=60, what="the email to arrive over SMTP", log=log)
+        email.refresh_from_db()
+        assert email.status == "sent" and email.attempts == 1
+        [message] = smtp.to(owner.email)
+        assert "visibility 2.0 sm below 5 sm" in message.get_body(("plain",)).get_content()
+        assert any("deliver_notification[" in line and "received" in line for line in log)
+        # The worker's banner lists what it can run: every beat entry must be among them.
+        registered = {line.strip()[2:] for line in log if line.strip().startswith(". ")}
+        assert BEAT_TASKS | {"notifications.tasks.deliver_notification"} <= registered
+    # Sent by the worker, not by this process (whose test mail backend would have kept it).
+    assert mail.outbox == []
+    assert Notification.objects.filter(recipient=owner, channel="email").count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_delivery_job_runs_on_the_worker_and_sends_what_was_left_pending(broker, owner):
+    from notifications.models import Notification
+    from notifications.tests.factories import BookingFactory
+
+    booking = BookingFactory(student=owner)
+    # Queued while the broker was down: the row stays pending and due, for the delivery job to find.
+    pending = Notification.objects.create(
+        recipient=owner, kind="options_ready", channel="email", idempotency_key=f"options_ready:{booking.pk}",
+        booking=booking, subject="New times for your flight", body_text="Three new times are ready.",
+        status="pending", next_attempt_at=booking.start.replace(year=2020),
+    )
+    with FakeSMTPServer() as smtp, celery_worker(queue=broker, email_url=smtp.url) as log:
+        celery_app.send_task("notifications.tasks.run_delivery", queue=broker)
+        wait_for(lambda: smtp.to(owner.email), timeout=60, what="the pending email to be sent", log=log)
+    pending.refresh_from_db()
+    assert pending.status == "sent"
+    assert [m["Subject"] for m in smtp.to(owner.email)] == ["New times for your flight"]
