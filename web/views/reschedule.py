@@ -55,12 +55,13 @@ def reschedule_accept(request, request_id: int):
                                             actor=request.user)
     except ConflictError as exc:
         message = (
-            "That time is no longer available: someone else took the slot or the weather changed. "
-            "Nothing was changed. Choose another option."
+            f"That time is no longer available. {exc.extra.get('reason', '')} Nothing was changed. "
+            "Here are fresh options."
             if exc.code == "option_unavailable" else exc.message
         )
-        refreshed = request_get(actor=request.user, request_id=request_id)
-        return _request_page(request, refreshed, error=message, status=409)
+        # The service has already offered fresh options in a new request: show those, with what happened.
+        shown = exc.extra.get("new_request_id") or request_id
+        return _request_page(request, request_get(actor=request.user, request_id=shown), error=message, status=409)
     except ApplicationError as exc:
         refreshed = request_get(actor=request.user, request_id=request_id)
         return _request_page(request, refreshed, error=exc.message, status=exc.status_code)
