@@ -1,0 +1,77 @@
+"""`make smoke URL=...` run against a live local server with a small school created here."""
+
+import subprocess
+import sys
+
+import pytest
+
+from accounts.tests.factories import TEST_PASSWORD, AdminFactory, InstructorFactory, StudentFactory
+from bookings.models import Booking
+from bookings.tests.factories import AircraftFactory, available_every_day
+from config.tests.deploy_support import ROOT, child_env
+
+
+def smoke(url: str, *args, email=None, password=TEST_PASSWORD):
+    env = child_env(SMOKE_EMAIL=email or "", SMOKE_PASSWORD=password or "")
+    return subprocess.run([sys.executable, str(ROOT / "scripts" / "smoke.py"), "--url", url, *args],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
+
+
+@pytest.fixture
+def school(db):
+    """Operations staff, a student, an instructor and an aircraft that are free every day."""
+    staff = AdminFactory(email="smoke@example.com")
+    student = StudentFactory(email="student.smoke@example.com")
+    instructor = InstructorFactory(email="cfi.smoke@example.com")
+    aircraft = AircraftFactory(tail_number="N172SM")
+    available_every_day(instructor=instructor)
+    available_every_day(aircraft=aircraft)
+    return {"staff": staff, "student": student, "instructor": instructor, "aircraft": aircraft}
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_smoke_passes_against_a_running_server_and_leaves_nothing_behind(live_server, school):
+    result = smoke(live_server.url, email="smoke@example.com")
+    assert result.returncode == 0, result.stdout + result.stderr
+    for name in ("health", "login", "free slot from /api/v1/availability/slots/", "create booking",
+                 "reschedule request", "read reschedule request", "cancel booking"):
+        assert f"[ ok ] {name}" in result.stdout
+    assert result.stdout.strip().endswith("Smoke test passed.")
+
+    booking = Booking.objects.get(student=school["student"])
+    assert (booking.status, booking.aircraft, booking.instructor) == ("cancelled", school["aircraft"],
+                                                                       school["instructor"])
+    assert booking.notes.startswith("smoke test")
+    from rescheduling.models import RescheduleRequest
+
+    assert list(RescheduleRequest.objects.filter(booking=booking).values_list("status", flat=True)) == ["declined"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_smoke_fails_loudly_on_bad_credentials(live_server, school):
+    result = smoke(live_server.url, email="smoke@example.com", password="not-the-password")
+    assert result.returncode == 1
+    assert "[ ok ] health" in result.stdout
+    assert "[FAIL] login: POST /api/v1/auth/login/: HTTP 401" in result.stdout
+    assert "SMOKE TEST FAILED" in result.stdout
+
+
+@pytest.mark.django_db(transaction=True)
+def test_smoke_refuses_a_student_account(live_server, school):
+    result = smoke(live_server.url, email="student.smoke@example.com")
+    assert result.returncode == 1
+    assert "[FAIL] who am I" in result.stdout and "needs operations staff" in result.stdout
+    assert not Booking.objects.exists()
+
+
+def test_smoke_fails_when_nothing_answers():
+    result = smoke("http://127.0.0.1:9", email="smoke@example.com")
+    assert result.returncode == 1
+    assert "[FAIL] health: GET /health: no answer" in result.stdout
+
+
+def test_smoke_needs_credentials():
+    result = smoke("http://127.0.0.1:9")
+    assert result.returncode == 2
+    assert "SMOKE_EMAIL and SMOKE_PASSWORD" in result.stderr
