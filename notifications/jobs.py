@@ -36,8 +36,14 @@ def run_delivery(event=None, context=None, *, now=None, ignore_backoff: bool = F
         if progress:
             progress(total=len(due))
         outcomes = Counter()
-        # One mail session for the whole batch; the channel closes it after a failure and the next send reopens.
+        # One mail session for the whole batch (opening one per message costs a TCP and SMTP handshake each);
+        # the channel closes it after a failure and the next send opens a fresh one.
         connection = get_connection()
+        if due:
+            try:
+                connection.open()
+            except Exception as exc:
+                logger.warning("mail server unreachable at the start of the run: %s", exc)
         try:
             for notification_id in due:
                 outcomes[services.notification_deliver(notification_id=notification_id, now=now,
