@@ -214,6 +214,9 @@ def test_no_secret_is_written_into_the_settings_file(stage, monkeypatch):
     assert variables["AWS_SECRETS_NAME"] == f"flight-schedule-pro/{stage}"
     leaked = [name for name in variables if SECRET_NAME.search(name)]
     assert leaked == []
+    # The function's role may read exactly the stage secrets and send through SES.
+    granted = {action for permission in cli.stage_config["extra_permissions"] for action in permission["Action"]}
+    assert {"secretsmanager:GetSecretValue", "ses:SendRawEmail"} <= granted
     generated = cli.get_zappa_settings_string()
     assert "DJANGO_SETTINGS='config.settings.production'" in generated
     assert "SECRET_KEY" not in generated and "PASSWORD" not in generated
