@@ -9,6 +9,12 @@ from bookings.tests.factories import AircraftFactory, AirportFactory, available_
 NOW = datetime(2026, 6, 1, 15, 0, tzinfo=UTC)
 
 
+@pytest.fixture(autouse=True)
+def school_in_utc(settings):
+    """Patterns in these tests are written in UTC unless a test says otherwise, whatever the environment says."""
+    settings.SCHOOL_TIME_ZONE = "UTC"
+
+
 @pytest.fixture
 def now():
     with time_machine.travel(NOW, tick=False):
