@@ -32,6 +32,7 @@ SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+ADMIN_REQUIRE_OTP = env.bool("ADMIN_REQUIRE_OTP", default=True)
 
 # Email: EMAIL_URL still wins when given; otherwise SES through django-ses.
 if not env("EMAIL_URL", default=""):
