@@ -206,12 +206,15 @@ def _clean_people(*, student, instructor, lesson_type, errors: dict) -> None:
         errors["instructor"] = ["Choose an instructor."]
 
 
-def _check_actor_may_book(*, actor, student, instructor, override_availability: bool) -> None:
+def _check_actor_may_book(*, actor, student, instructor, override_availability: bool,
+                          replacing: bool = False) -> None:
     if actor is None or actor.is_admin:
         return
     if override_availability:
         raise ForbiddenError("Only operations staff may book outside availability.",
                              code="override_not_allowed")
+    if replacing:
+        return
     if actor.is_student and student is not None and student.pk != actor.pk:
         raise ForbiddenError("Students book only for themselves.", code="permission_denied")
     if actor.is_instructor and (instructor is None or instructor.pk != actor.pk):
@@ -311,8 +314,18 @@ def booking_create(*, actor, student, aircraft, departure_airport, destination_a
                    now: datetime | None = None) -> Booking:
     """Book a lesson. With `rescheduled_from`, the new booking replaces that one, which becomes `rescheduled`."""
     now = now or timezone.now()
-    _check_actor_may_book(actor=actor, student=student, instructor=instructor,
-                          override_availability=override_availability)
+    if rescheduled_from is not None:
+        # Whoever may change the old booking may put its replacement in place (an accepted option may
+        # name another instructor), but the replacement keeps the old booking's student.
+        _check_actor_may_change(booking=rescheduled_from, actor=actor)
+        _check_actor_may_book(actor=actor, student=None, instructor=None, override_availability=override_availability,
+                              replacing=True)
+        if student is not None and student.pk != rescheduled_from.student_id:
+            raise ApplicationError("A replacement is for the same student.", code="invalid",
+                                   fields={"student": ["A replacement is for the same student."]})
+    else:
+        _check_actor_may_book(actor=actor, student=student, instructor=instructor,
+                              override_availability=override_availability)
     errors: dict = {}
     _clean_times(start=start, end=end, actor=actor, now=now, errors=errors)
     _clean_people(student=student, instructor=instructor, lesson_type=lesson_type, errors=errors)

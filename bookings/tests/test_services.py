@@ -5,7 +5,13 @@ from audit.models import AuditEvent
 from bookings import services
 from bookings.models import Booking, BookingStatus, WeatherStatus
 from bookings.tests.conftest import at
-from bookings.tests.factories import AircraftFactory, BookingFactory, ExceptionFactory, PatternFactory
+from bookings.tests.factories import (
+    AircraftFactory,
+    BookingFactory,
+    ExceptionFactory,
+    PatternFactory,
+    available_every_day,
+)
 from config.exceptions import ApplicationError, ConflictError, ForbiddenError
 
 
@@ -226,3 +232,30 @@ def test_the_database_itself_refuses_overlaps_and_the_error_becomes_a_conflict(n
         exc.value, start=clash.start, end=clash.end, student_id=clash.student_id, instructor_id=clash.instructor_id,
         aircraft_id=plane.pk)
     assert conflict.status_code == 409 and conflict.extra == {"conflicting_booking_ids": [first.pk]}
+
+
+@pytest.mark.django_db
+class TestWithRescheduling:
+    def test_an_instructor_puts_in_a_replacement_taught_by_a_colleague(self, now, owner, colleague, plane, kpao,
+                                                                      make_user):
+        other = make_user(email="other.cfi@example.com", role="instructor", training_level="")
+        for person in (colleague, other):
+            available_every_day(instructor=person)
+        available_every_day(aircraft=plane)
+        held = book(owner, owner, plane, kpao, at(2, 16), at(2, 18), instructor=colleague)
+        services.booking_place_on_weather_hold(booking=held, now=now)
+        replacement = book(colleague, owner, plane, kpao, at(4, 16), at(4, 18), instructor=other,
+                           rescheduled_from=held, status="confirmed")
+        assert replacement.instructor == other and replacement.rescheduled_from == held
+        with pytest.raises(ApplicationError):
+            book(colleague, make_user(email="x@example.com"), plane, kpao, at(5, 16), at(5, 18), instructor=other,
+                 rescheduled_from=replacement)
+
+    def test_cancelling_a_held_booking_withdraws_its_pending_offer(self, now, owner):
+        from rescheduling.tests.factories import RescheduleRequestFactory
+
+        request = RescheduleRequestFactory(booking=BookingFactory(student=owner, status="weather_hold",
+                                                                  status_before_hold="scheduled"))
+        services.booking_cancel(booking=request.booking, actor=owner, reason="Taking the train instead", now=now)
+        request.refresh_from_db()
+        assert request.status == "superseded"

@@ -1,0 +1,41 @@
+import pytest
+from django.urls import reverse
+
+from audit.models import AuditEvent
+from bookings.tests.conftest import at
+from bookings.tests.factories import BookingFactory, ExceptionFactory, PatternFactory
+
+
+@pytest.mark.django_db
+def test_staff_find_bookings_in_the_admin_with_flat_queries(client, staff, plane, owner, colleague,
+                                                            django_assert_max_num_queries):
+    for day in range(2, 20):
+        BookingFactory(student=owner, instructor=colleague, aircraft=plane, start=at(day, 16), end=at(day, 18))
+    PatternFactory(aircraft=plane)
+    ExceptionFactory(aircraft=plane, start=at(2, 1), end=at(2, 2))
+    client.force_login(staff)
+    with django_assert_max_num_queries(12):
+        page = client.get(reverse("admin:bookings_booking_changelist"), {"q": "N739SP", "status__exact": "scheduled"})
+    assert page.status_code == 200 and page.content.count(b"N739SP") >= 18
+    for name in ("bookings_aircraft", "bookings_airport", "availability_availabilitypattern",
+                 "availability_availabilityexception"):
+        assert client.get(reverse(f"admin:{name}_changelist")).status_code == 200, name
+    booking = BookingFactory(student=owner, instructor=colleague, aircraft=plane, start=at(25, 16), end=at(25, 18))
+    assert client.get(reverse("admin:bookings_booking_change", args=[booking.pk])).status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_admin_cancel_action_goes_through_the_service(client, staff, plane, owner, colleague):
+    booking = BookingFactory(student=owner, instructor=colleague, aircraft=plane, start=at(2, 16), end=at(2, 18))
+    client.force_login(staff)
+    client.post(reverse("admin:bookings_booking_changelist"),
+                {"action": "cancel_bookings", "_selected_action": [booking.pk]})
+    booking.refresh_from_db()
+    assert (booking.status, booking.cancelled_by) == ("cancelled", staff)
+    assert AuditEvent.objects.filter(action="booking.cancelled", object_id=str(booking.pk)).exists()
+
+
+@pytest.mark.django_db
+def test_students_stay_out_of_the_admin(client, owner):
+    client.force_login(owner)
+    assert client.get(reverse("admin:bookings_booking_changelist")).status_code == 302
