@@ -187,10 +187,13 @@ def weather_timeline(*, booking, check) -> dict | None:
     if check is None:
         return None
     minimums = getattr(check, "minimums", None) or {}
-    return charts.build_timeline(
-        samples=timeline_samples(check),
-        minimums={key: minimums.get(key) for key in ("ceiling_ft", "visibility_sm", "wind_kt", "gust_kt")},
-        window_start=getattr(check, "window_start", None) or booking.start - timedelta(minutes=30),
-        window_end=getattr(check, "window_end", None) or booking.end,
-        place=booking.departure_airport,
-    )
+    arguments = {
+        "samples": timeline_samples(check),
+        "minimums": {key: minimums.get(key) for key in ("ceiling_ft", "visibility_sm", "wind_kt", "gust_kt")},
+        "window_start": getattr(check, "window_start", None) or booking.start - timedelta(minutes=30),
+        "window_end": getattr(check, "window_end", None) or booking.end,
+        "place": booking.departure_airport,
+    }
+    timeline = charts.build_timeline(**arguments)
+    timeline["narrow"] = charts.build_timeline(**arguments, width=charts.NARROW_WIDTH)
+    return timeline

@@ -32,10 +32,10 @@ def test_weather_timeline_draws_values_against_the_minimums(client, owner, schoo
     client.force_login(owner)
     body = client.get(f"/bookings/{school.flight.id}/").content.decode()
     assert "<svg" in body and 'role="img"' in body
-    assert "Visibility (sm) — limit ≥ 5" in body and "3 hours outside" in body
-    assert "Ceiling (ft AGL) — limit ≥ 3000" in body
+    assert "Visibility (sm) — limit ≥ 5 — 3 hours outside" in body
+    assert "Ceiling (ft AGL) — limit ≥ 3000 — 3 hours outside" in body and "Ceiling ≥ 3000 ft AGL · 3 h outside" in body
     assert "Gust (kt) — limit ≤ 15" in body
-    assert body.count('class="limit"') == 4
+    assert body.count('class="limit"') == 8  # wide and phone drawings
     assert "visibility 2.0 sm below 5 sm (student_pilot) at KPAO 17:00Z" in body
     assert "from demo" in body
     assert "(outside limit)" in body  # the table says it in words too

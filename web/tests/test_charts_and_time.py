@@ -39,6 +39,8 @@ def test_the_worst_value_along_the_route_is_plotted_and_judged():
     assert panels["ceiling_ft"].points[1]["label"].startswith("Ceiling unlimited")
     assert panels["wind_kt"].failing_count == 1 and panels["gust_kt"].failing_count == 1
     assert [h["label"] for h in timeline["hours"]] == ["09:00", "10:00"]
+    assert [t["label"] for t in panels["gust_kt"].ticks] == ["0", "5", "10", "15", "20", "25"]
+    assert [t["label"] for t in panels["ceiling_ft"].ticks] == ["0", "2000", "4000", "6000"]
     assert len(timeline["rows"]) == 4
     # A failing visibility sits below the dashed limit line (larger y is lower on screen).
     assert panels["visibility_sm"].points[0]["y"] > panels["visibility_sm"].limit_y
