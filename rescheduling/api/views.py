@@ -7,7 +7,7 @@ from rest_framework.views import APIView
 from bookings.api.serializers import BookingSerializer
 from rescheduling import selectors, services
 from rescheduling.api.serializers import AcceptSerializer, RescheduleRequestSerializer
-from rescheduling.models import RequestStatus
+from rescheduling.models import RequestStatus, RescheduleRequest
 
 
 @extend_schema(tags=["rescheduling"])
@@ -15,8 +15,12 @@ class RescheduleRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     """Reschedule requests the caller may see: a student's own, an instructor's students', everything for staff."""
 
     serializer_class = RescheduleRequestSerializer
+    queryset = RescheduleRequest.objects.none()  # the real one is scoped per user in get_queryset
+    lookup_value_regex = r"\d+"
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return RescheduleRequest.objects.none()
         filters = self.request.query_params if self.action == "list" else None
         return selectors.request_list(actor=self.request.user, filters=filters)
 
@@ -46,8 +50,9 @@ class RescheduleRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         return Response(RescheduleRequestSerializer(selectors.request_get(actor=request.user,
                                                                           request_id=declined.pk)).data)
 
-    @extend_schema(request=None, responses={200: RescheduleRequestSerializer})
-    @action(detail=True, methods=["post"], url_path=r"options/(?P<option_id>[^/.]+)/unavailable")
+    @extend_schema(request=None, responses={200: RescheduleRequestSerializer},
+                   parameters=[OpenApiParameter("option_id", int, OpenApiParameter.PATH)])
+    @action(detail=True, methods=["post"], url_path=r"options/(?P<option_id>\d+)/unavailable")
     def option_unavailable(self, request, pk=None, option_id=None):
         option = selectors.option_get(actor=request.user, request_id=pk, option_id=option_id)
         current = services.reschedule_option_mark_unavailable(option=option, actor=request.user)
