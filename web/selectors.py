@@ -14,6 +14,8 @@ from web import charts
 
 UPCOMING_DAYS = 14
 ACTIVE = ("scheduled", "confirmed", "weather_hold")
+# Patterns written as 00:00-23:59 mean the whole day.
+ALL_DAY_SLACK = timedelta(minutes=1)
 DASHBOARD_FLIGHTS = 20
 
 
@@ -135,7 +137,8 @@ def week_calendar(*, actor, week_start: date, instructor=None, aircraft=None) ->
             "date": day,
             "is_today": False,
             "bookings": [b for b in bookings if day_start <= b.start < day_end],
-            "free": [(max(s, day_start), min(e, day_end)) for s, e in free if s < day_end and e > day_start],
+            "free": [(max(s, day_start), min(e, day_end), s <= day_start and e >= day_end - ALL_DAY_SLACK)
+                     for s, e in free if s < day_end and e > day_start],
         })
     return {"days": days, "zone": zone.key, "week_start": week_start,
             "previous": week_start - timedelta(days=7), "next": week_start + timedelta(days=7),

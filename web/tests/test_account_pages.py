@@ -63,7 +63,8 @@ def test_calendar_shows_the_week_and_when_the_instructor_is_free(client, owner, 
     assert "Week of 2 Mar 2026" in body
     assert f"/bookings/{school.flight.id}/" in body and f"/bookings/{school.strangers_flight.id}/" not in body
     assert "Carl free:" in body
-    assert "00:00 UTC–17:00 UTC" in body and "19:00 UTC–" in body  # busy 17:00-19:00 UTC with the owner
+    assert "00:00–17:00 UTC" in body and "19:00–" in body  # busy 17:00-19:00 UTC with the owner
+    assert "All day" in body  # the other days
 
 
 def test_instructor_calendar_shows_their_own_free_time(client, colleague, school):

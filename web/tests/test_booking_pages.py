@@ -111,6 +111,7 @@ def test_free_slots_skip_the_students_own_flight(client, owner, school):
     body = response.content.decode()
     assert response.status_code == 200
     assert 'data-start-time="07:00"' in body  # 07:00-09:00 PST ends as the lesson starts
+    assert 'aria-label="Tue 03 Mar 07:00–09:00 PST"' in body
     assert 'data-start-time="08:00"' not in body and 'data-start-time="10:00"' not in body
     assert 'data-start-time="11:00"' in body
 

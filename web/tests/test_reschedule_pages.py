@@ -92,3 +92,10 @@ def test_a_closed_request_offers_no_accept_button(client, owner, request_with_op
     client.force_login(owner)
     body = client.get(f"/reschedule/{request_with_options.id}/").content.decode()
     assert "Accept option" not in body and "These options are expired" in body
+
+
+def test_the_instructor_sees_the_options_but_the_student_decides(client, colleague, request_with_options):
+    client.force_login(colleague)
+    body = client.get(f"/reschedule/{request_with_options.id}/").content.decode()
+    assert "Same instructor and aircraft, clear skies." in body
+    assert "Accept option" not in body and "None of these work for me" not in body

@@ -102,6 +102,8 @@ def booking_slots(request):
 def booking_new(request):
     choices = _choices(request.user)
     initial = {"date": timezone.localdate(), "duration_minutes": 120}
+    if request.user.is_instructor:
+        initial["instructor"] = request.user  # instructors book the lessons they teach
     form = BookingForm(request.POST if request.method == "POST" else None, actor=request.user, initial=initial,
                        **choices)
     status = 200

@@ -27,8 +27,8 @@ def _request_page(request, reschedule_request, *, error: str = "", status: int =
 
 
 def _can_decide(user, reschedule_request) -> bool:
-    booking = reschedule_request.booking
-    return user.is_admin or user.id in {booking.student_id, booking.instructor_id}
+    """The student decides (or staff for them); the instructor sees the options but does not choose."""
+    return user.is_admin or user.id == reschedule_request.booking.student_id
 
 
 @login_required
