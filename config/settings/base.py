@@ -163,7 +163,7 @@ WEATHER_MAX_CONCURRENT_REQUESTS = env.int("WEATHER_MAX_CONCURRENT_REQUESTS", def
 # --- Claude ------------------------------------------------------------------------------------
 ANTHROPIC_API_KEY = env("ANTHROPIC_API_KEY", default="")
 ANTHROPIC_BASE_URL = env("ANTHROPIC_BASE_URL", default="") or None
-ANTHROPIC_MODEL = env("ANTHROPIC_MODEL", default="claude-sonnet-4-5")
+ANTHROPIC_MODEL = env("ANTHROPIC_MODEL", default="claude-sonnet-5-5")
 ANTHROPIC_TIMEOUT_SECONDS = env.float("ANTHROPIC_TIMEOUT_SECONDS", default=15.0)
 
 # --- background work ---------------------------------------------------------------------------

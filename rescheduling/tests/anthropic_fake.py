@@ -1,6 +1,6 @@
 """Answers shaped exactly like the Anthropic Messages API (`POST /v1/messages`), for the loopback fake."""
 
-MODEL = "claude-sonnet-4-5"
+MODEL = "claude-sonnet-5-5"
 
 
 def tool_answer(options: list[dict]) -> tuple[int, dict]:

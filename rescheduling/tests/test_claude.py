@@ -36,7 +36,7 @@ def fake_claude(settings):
     with FakeHTTPServer() as server:
         settings.ANTHROPIC_API_KEY = "sk-ant-test-key"
         settings.ANTHROPIC_BASE_URL = server.url
-        settings.ANTHROPIC_MODEL = "claude-sonnet-4-5"
+        settings.ANTHROPIC_MODEL = "claude-sonnet-5-5"
         yield server
 
 
@@ -62,7 +62,7 @@ def test_valid_tool_answer_orders_the_options_and_keeps_claudes_words(fake_claud
     # The SDK sends the key as `x-api-key` or as a bearer token, depending on its version.
     assert "sk-ant-test-key" in (sent.headers.get("x-api-key", ""), sent.headers.get("authorization", "")[7:])
     assert sent.headers.get("anthropic-version")
-    assert body["model"] == "claude-sonnet-4-5"
+    assert body["model"] == "claude-sonnet-5-5"
     assert body["tool_choice"] == {"type": "tool", "name": "propose_options"}
     assert body["tools"][0]["name"] == "propose_options"
     item_schema = body["tools"][0]["input_schema"]["properties"]["options"]["items"]
