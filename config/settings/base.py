@@ -211,6 +211,16 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several fields are called "status" or "role": name each choice set, or the schema gets hashed enum
+    # names and `check --deploy` warns.
+    "ENUM_NAME_OVERRIDES": {
+        "UserRoleEnum": "accounts.models.Role",
+        "AircraftStatusEnum": "bookings.models.AircraftStatus",
+        "BookingStatusEnum": "bookings.models.BookingStatus",
+        "BookingWritableStatusEnum": ["scheduled", "confirmed", "completed"],
+        "RescheduleRequestStatusEnum": "rescheduling.models.RequestStatus",
+        "ForecastPointRoleEnum": ["departure", "corridor", "destination"],
+    },
 }
 
 # Failed logins counted over a sliding window, per account and per client address.
