@@ -13,9 +13,11 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db.models import Q
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from availability.models import AvailabilityException, AvailabilityPattern
-from config.exceptions import NotFoundError
+from config.exceptions import ApplicationError, NotFoundError
 
 Interval = tuple[datetime, datetime]
 PartyKey = tuple[str, int]
@@ -83,14 +85,16 @@ def pattern_occurrences(pattern: AvailabilityPattern, start: datetime, end: date
                         zone: zoneinfo.ZoneInfo | None = None) -> list[Interval]:
     """The UTC intervals a weekly pattern covers between `start` and `end`."""
     zone = zone or school_zone()
-    first = start.astimezone(zone).date() - timedelta(days=1)
+    # One day of margin before the range catches a window that straddles its start.
+    day = max(start.astimezone(zone).date(), date.min + timedelta(days=1)) - timedelta(days=1)
     last = end.astimezone(zone).date()
     out = []
-    day = first
-    while day <= last:
+    while True:
         if day.weekday() == pattern.weekday and pattern.valid_from <= day and (
                 pattern.valid_until is None or day <= pattern.valid_until):
             out.append(_occurrence(pattern, day, zone))
+        if day >= last:
+            break
         day += timedelta(days=1)
     return clip_intervals(merge_intervals(out), start, end)
 
@@ -98,7 +102,9 @@ def pattern_occurrences(pattern: AvailabilityPattern, start: datetime, end: date
 def _occurrence(pattern: AvailabilityPattern, day: date, zone: zoneinfo.ZoneInfo) -> Interval:
     # Wall-clock times go through the zone so each date gets its own UTC offset.
     local_start = datetime.combine(day, pattern.start_time, tzinfo=zone)
-    if pattern.end_time >= END_OF_DAY:
+    if pattern.end_time >= END_OF_DAY and day == date.max:
+        local_end = datetime.combine(day, time.max, tzinfo=zone)
+    elif pattern.end_time >= END_OF_DAY:
         local_end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
     else:
         local_end = datetime.combine(day, pattern.end_time, tzinfo=zone)
@@ -131,7 +137,7 @@ def scheduled_intervals(*, start: datetime, end: datetime, instructor_ids=(), ai
     if condition is None:
         return result
     zone = school_zone()
-    first_day = start.astimezone(zone).date() - timedelta(days=1)
+    first_day = max(start.astimezone(zone).date(), date.min + timedelta(days=1)) - timedelta(days=1)
     patterns = AvailabilityPattern.objects.filter(condition).filter(
         Q(valid_until__isnull=True) | Q(valid_until__gte=first_day), valid_from__lte=end.astimezone(zone).date(),
     )
@@ -249,11 +255,25 @@ def pattern_list(*, actor, filters: dict | None = None):
 def exception_list(*, actor, filters: dict | None = None):
     exceptions = AvailabilityException.objects.select_related("instructor", "aircraft").order_by("start", "id")
     exceptions = _scope_and_filter(exceptions, actor=actor, filters=filters)
-    if filters and filters.get("start_after"):
-        exceptions = exceptions.filter(end__gt=filters["start_after"])
-    if filters and filters.get("start_before"):
-        exceptions = exceptions.filter(start__lt=filters["start_before"])
+    for key, lookup in (("start_after", "end__gt"), ("start_before", "start__lt")):
+        if filters and filters.get(key):
+            exceptions = exceptions.filter(**{lookup: _aware_filter_value(filters[key], key)})
     return exceptions
+
+
+def _aware_filter_value(value, field: str) -> datetime:
+    parsed = None
+    if isinstance(value, datetime):
+        parsed = value
+    elif isinstance(value, str) and "\x00" not in value:
+        try:
+            parsed = parse_datetime(value.strip())
+        except ValueError:
+            parsed = None
+    if parsed is None or timezone.is_naive(parsed):
+        raise ApplicationError("Filters take ISO 8601 times with an offset.", code="invalid",
+                               fields={field: ["Give an ISO 8601 time with its UTC offset, e.g. 2026-05-01T14:00Z."]})
+    return parsed
 
 
 def _scope_and_filter(queryset, *, actor, filters):

@@ -15,12 +15,21 @@ ICAO_PATTERN = re.compile(r"^[A-Za-z0-9]{4}$")
 
 # --- airports and aircraft ---------------------------------------------------------------------
 
+def clean_text_filter(value, field: str) -> str:
+    """A free-text query value, refused with a 400 when PostgreSQL could not even compare it (a NUL byte)."""
+    value = (value or "").strip()
+    if "\x00" in value:
+        raise ApplicationError("Filters cannot contain NUL characters.", code="invalid",
+                               fields={field: ["NUL characters are not allowed."]})
+    return value
+
+
 def airport_list(*, search: str | None = None):
     """Stored airports matching `search`; an exact ICAO code the airport database knows is added on first use."""
     from bookings.services import airport_get_or_create
 
     airports = Airport.objects.all()
-    search = (search or "").strip()
+    search = clean_text_filter(search, "search")
     if not search:
         return airports
     if ICAO_PATTERN.match(search) and not airports.filter(icao=search.upper()).exists():
@@ -42,12 +51,12 @@ def airport_get(*, icao: str) -> Airport:
 
 def aircraft_list(*, filters: dict | None = None):
     aircraft = Aircraft.objects.select_related("home_airport")
-    filters = filters or {}
-    if filters.get("status"):
+    filters = {key: clean_text_filter((filters or {}).get(key), key) for key in ("status", "model", "home_airport")}
+    if filters["status"]:
         aircraft = aircraft.filter(status=filters["status"])
-    if filters.get("model"):
+    if filters["model"]:
         aircraft = aircraft.filter(model__iexact=filters["model"])
-    if filters.get("home_airport"):
+    if filters["home_airport"]:
         aircraft = aircraft.filter(home_airport__icao__iexact=filters["home_airport"])
     return aircraft
 

@@ -33,6 +33,8 @@ from config.exceptions import ApplicationError, ConflictError, ForbiddenError, N
 
 MIN_DURATION = timedelta(minutes=15)
 MAX_DURATION = timedelta(hours=12)
+# Far enough for any lesson plan; further out, availability and the forecast mean nothing.
+MAX_ADVANCE = timedelta(days=730)
 # Statuses a booking may be created in; the others are reached through the services below.
 CREATABLE_STATUSES = (BookingStatus.SCHEDULED, BookingStatus.CONFIRMED, BookingStatus.COMPLETED)
 BOOKING_AUDIT_FIELDS = ("student_id", "instructor_id", "aircraft_id", "departure_airport_id",
@@ -191,6 +193,8 @@ def _clean_times(*, start, end, actor, now, errors: dict) -> None:
         errors["end"] = ["A booking lasts from 15 minutes to 12 hours."]
     if start < now and not (actor is not None and actor.is_admin):
         errors["start"] = ["The start is in the past; only operations staff record past flights."]
+    elif start - now > MAX_ADVANCE:
+        errors["start"] = ["Bookings open at most two years ahead."]
 
 
 def _clean_people(*, student, instructor, lesson_type, errors: dict) -> None:

@@ -13,11 +13,12 @@ from availability.api.serializers import (
     AvailabilityExceptionWriteSerializer,
     AvailabilityPatternSerializer,
     AvailabilityPatternWriteSerializer,
+    SlotPageSerializer,
     SlotQuerySerializer,
     SlotSerializer,
 )
 from availability.models import AvailabilityException, AvailabilityPattern
-from config.exceptions import NotFoundError
+from config.exceptions import ApplicationError, NotFoundError
 from config.pagination import PageNumberPagination
 
 
@@ -135,7 +136,7 @@ class AvailabilityExceptionViewSet(AdminWritesInstructorsRead, mixins.ListModelM
 class SlotsView(APIView):
     """Free slots where every named party (instructor, aircraft, student) is free."""
 
-    @extend_schema(parameters=[SlotQuerySerializer], responses={200: SlotSerializer(many=True)},
+    @extend_schema(parameters=[SlotQuerySerializer], responses={200: SlotPageSerializer},
                    tags=["availability"])
     def get(self, request):
         serializer = SlotQuerySerializer(data=request.query_params)
@@ -161,7 +162,10 @@ def _owner_filters(request) -> dict:
     for key in ("instructor", "aircraft"):
         value = request.query_params.get(key)
         if value:
-            filters[key] = _int_or_404(value)
+            try:
+                filters[key] = int(value)
+            except ValueError:
+                raise ApplicationError("Filters take ids.", code="invalid", fields={key: ["Give a whole number id."]})
     return filters
 
 

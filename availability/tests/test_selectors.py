@@ -105,3 +105,14 @@ def test_free_slots_and_is_free_need_every_party(colleague, owner):
                              aircraft=plane, student=owner)
     assert not selectors.is_free(start=utc(2026, 6, 1, 10), end=utc(2026, 6, 1, 11), instructor=colleague,
                                  aircraft=plane, student=owner)
+
+
+@pytest.mark.django_db
+def test_the_ends_of_the_calendar_do_not_break_the_expansion(colleague):
+    PatternFactory(instructor=colleague, weekday=date(9999, 12, 31).weekday(), start_time=time(20),
+                   end_time=time(23, 59, 59))
+    free = selectors.free_intervals(start=utc(9999, 12, 31), end=datetime.max.replace(tzinfo=UTC),
+                                    instructor_ids=[colleague.pk])
+    assert free[("instructor", colleague.pk)] == [(utc(9999, 12, 31, 20), datetime.max.replace(tzinfo=UTC))]
+    assert selectors.free_intervals(start=datetime.min.replace(tzinfo=UTC), end=utc(1, 1, 2),
+                                    instructor_ids=[colleague.pk])[("instructor", colleague.pk)] == []

@@ -12,7 +12,10 @@ class AwareDateTimeField(serializers.DateTimeField):
 
     def to_internal_value(self, value):
         if isinstance(value, str):
-            parsed = parse_datetime(value.strip())
+            try:
+                parsed = parse_datetime(value.strip())
+            except ValueError:  # well-formed but impossible, e.g. minute 99: the parent reports it as invalid
+                parsed = None
             if parsed is not None and timezone.is_naive(parsed):
                 self.fail("naive")
         return super().to_internal_value(value)

@@ -93,6 +93,7 @@ class TestBookingCreate:
         (at(2, 16), at(2, 16, 10), "end"),
         (at(2, 6), at(2, 19), "end"),
         (at(1, 10), at(1, 12), "start"),
+        (at(1, 10).replace(year=2029), at(1, 12).replace(year=2029), "start"),
     ])
     def test_bad_times_are_refused_with_the_field_named(self, now, owner, colleague, plane, kpao, open_hours,
                                                         start, end, field):
