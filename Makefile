@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint bench load smoke clean
+.PHONY: run test lint audit bench load smoke clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,13 @@ test: $(VENV)/.test-installed
 
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check .
+
+## make audit: known vulnerabilities in the pinned production requirements (pip-audit, needs PyPI's JSON API:
+## --strict fails rather than passing when a package could not be checked) and bandit's high-severity findings
+audit: $(VENV)/.test-installed
+	$(BIN)/pip-audit --strict --progress-spinner off --vulnerability-service pypi -r requirements/production.txt
+	$(BIN)/bandit -q -r accounts audit bookings availability weather rescheduling notifications web config bench scripts \
+		-x '*/tests/*,*/migrations/*' --severity-level high
 
 ## make bench: measure the API, the weather sweep, the solver and email delivery on this machine
 bench: $(VENV)/.test-installed

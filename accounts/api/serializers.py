@@ -5,6 +5,8 @@ from accounts.models import Role, TrainingLevel, User
 
 class UserSerializer(serializers.ModelSerializer):
     is_admin = serializers.BooleanField(read_only=True)
+    # Declared so the schema admits "" (instructors and staff have no training level).
+    training_level = serializers.ChoiceField(choices=TrainingLevel.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = User
