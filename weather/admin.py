@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from weather.models import ForecastHour, ProviderCall, WeatherCheck, WeatherMinimums
+from weather.models import ForecastSeries, ProviderCall, WeatherCheck, WeatherMinimums
 from weather.services import minimums_update
 
 EDITABLE = ("ceiling_ft", "visibility_sm", "wind_kt", "gust_kt", "crosswind_kt", "imc_allowed")
@@ -45,11 +45,10 @@ class WeatherCheckAdmin(ReadOnlyAdmin):
     date_hierarchy = "checked_at"
 
 
-@admin.register(ForecastHour)
-class ForecastHourAdmin(ReadOnlyAdmin):
-    list_display = ("location_key", "valid_at", "provider", "source", "wind_kt", "gust_kt", "visibility_sm",
-                    "cloud_pct", "phenomena", "fetched_at")
-    list_filter = ("provider", "source")
+@admin.register(ForecastSeries)
+class ForecastSeriesAdmin(ReadOnlyAdmin):
+    list_display = ("location_key", "provider", "valid_from", "valid_until", "fetched_at")
+    list_filter = ("provider",)
     search_fields = ("location_key",)
 
 

@@ -114,9 +114,18 @@ def run_monitor(event=None, context=None, *, hours=None, dry_run=False, now=None
         services.forecasts_store(answers=collected.answers, fetched_at=now)
         services.provider_calls_record(calls=calls, run_id=run_id)
         current = services.checks_record(checks=judged, now=now, run_id=run_id)
+        # The sweep (fetch, judge, store) apart from acting on it: first detections open reschedule requests.
+        summary["sweep_seconds"] = round(time.monotonic() - clock, 2)
         by_id = {b.pk: b for b in bookings}
+        budget = float(getattr(settings, "WEATHER_OUTCOME_BUDGET_SECONDS", 300))
+        summary["deferred"] = 0
         for item in judged:
             booking = by_id[item.booking_id]
+            if time.monotonic() - clock > budget:
+                # A burst of first detections (each opens a reschedule request) must not outlive the
+                # scheduler's time limit; the next run finds these bookings not yet held and acts then.
+                summary["deferred"] += 1
+                continue
             try:
                 outcome = services.weather_outcome_apply(booking=booking, check=current[booking.pk], now=now)
             except Exception:

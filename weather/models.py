@@ -66,34 +66,30 @@ class WeatherCheck(models.Model):
         return f"Booking {self.booking_id}: {self.status} at {self.checked_at:%Y-%m-%d %H:%M}Z"
 
 
-class ForecastHour(models.Model):
-    """The latest forecast one provider gave for one location and hour, kept so slots can be judged without HTTP."""
+class ForecastSeries(models.Model):
+    """The latest hourly forecast one provider gave for one location, kept so slots can be judged without HTTP.
+
+    One row per location and provider (not per hour): a run rewrites only the series whose content changed.
+    """
 
     location_key = models.CharField(max_length=32, help_text="ICAO code, or pt:LAT,LON for a corridor point.")
     provider = models.CharField(max_length=32)
-    valid_at = models.DateTimeField(help_text="Start of the hour (UTC).")
-    source = models.CharField(max_length=8)
-    wind_dir_deg = models.PositiveSmallIntegerField(null=True, blank=True)
-    wind_kt = models.FloatField(null=True, blank=True)
-    gust_kt = models.FloatField(null=True, blank=True)
-    visibility_sm = models.FloatField(null=True, blank=True)
-    clouds = models.JSONField(default=list, blank=True, help_text="[[cover, base ft AGL], ...]")
-    cloud_pct = models.FloatField(null=True, blank=True)
-    temperature_c = models.FloatField(null=True, blank=True)
-    dewpoint_c = models.FloatField(null=True, blank=True)
-    phenomena = models.JSONField(default=list, blank=True)
-    issued_at = models.DateTimeField(null=True, blank=True)
+    valid_from = models.DateTimeField(help_text="First hour of the series (UTC).")
+    valid_until = models.DateTimeField(help_text="Last hour of the series (UTC).")
+    hours = models.JSONField(default=list, help_text="One row per hour, columns as in weather.forecasts.COLUMNS.")
+    digest = models.CharField(max_length=64)
     fetched_at = models.DateTimeField()
 
     class Meta:
-        ordering = ["location_key", "valid_at", "provider"]
+        ordering = ["location_key", "provider"]
+        verbose_name_plural = "forecast series"
         constraints = [
-            models.UniqueConstraint(fields=["location_key", "provider", "valid_at"], name="forecast_hour_unique"),
+            models.UniqueConstraint(fields=["location_key", "provider"], name="forecast_series_unique"),
         ]
-        indexes = [models.Index(fields=["valid_at"], name="forecast_hour_valid_idx")]
+        indexes = [models.Index(fields=["valid_until"], name="forecast_series_until_idx")]
 
     def __str__(self) -> str:
-        return f"{self.location_key} {self.valid_at:%Y-%m-%d %H}Z {self.provider}"
+        return f"{self.location_key} {self.provider} until {self.valid_until:%Y-%m-%d %H}Z"
 
 
 class ProviderCall(models.Model):

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from django.db.models import Count, Max, Q, Sum
 
+from weather import forecasts
 from weather.judging import (
     CONFLICT,
     UNKNOWN,
@@ -18,8 +19,8 @@ from weather.judging import (
     route_points,
     window_hours,
 )
-from weather.models import ForecastHour, ProviderCall, WeatherCheck, WeatherMinimums
-from weather.providers.base import CloudLayer, HourlyWeather
+from weather.models import ForecastSeries, ProviderCall, WeatherCheck, WeatherMinimums
+from weather.providers.base import HourlyWeather
 
 
 @dataclass
@@ -54,27 +55,19 @@ def booking_weather_get(*, actor, booking_id: int):
     return booking, latest_check(booking=booking)
 
 
-def _hourly_from_row(row: ForecastHour) -> HourlyWeather:
-    return HourlyWeather(
-        provider=row.provider, source=row.source, valid_at=row.valid_at, wind_dir_deg=row.wind_dir_deg,
-        wind_kt=row.wind_kt, gust_kt=row.gust_kt, visibility_sm=row.visibility_sm,
-        clouds=tuple(CloudLayer(cover, int(base)) for cover, base in row.clouds or ()),
-        cloud_pct=row.cloud_pct, temperature_c=row.temperature_c, dewpoint_c=row.dewpoint_c,
-        phenomena=tuple(row.phenomena or ()), issued_at=row.issued_at,
-    )
-
-
 def stored_forecasts(*, location_keys: Sequence[str], start: datetime, end: datetime):
     """Stored samples by (location key, hour) in [start, end), and how far each location's forecast reaches."""
     samples: dict[tuple[str, datetime], list[HourlyWeather]] = defaultdict(list)
     horizon = Horizon()
-    rows = ForecastHour.objects.filter(location_key__in=list(location_keys), valid_at__gte=start)
-    for row in rows.order_by("valid_at"):
+    series = ForecastSeries.objects.filter(location_key__in=list(location_keys), valid_until__gte=start)
+    for row in series.only("location_key", "provider", "valid_until", "hours"):
         previous = horizon.last_hour.get(row.location_key)
-        if previous is None or row.valid_at > previous:
-            horizon.last_hour[row.location_key] = row.valid_at
-        if row.valid_at < end:
-            samples[(row.location_key, row.valid_at)].append(_hourly_from_row(row))
+        if previous is None or row.valid_until > previous:
+            horizon.last_hour[row.location_key] = row.valid_until
+        for values in row.hours:
+            sample = forecasts.decode(values, provider=row.provider)
+            if start <= sample.valid_at < end:
+                samples[(row.location_key, sample.valid_at)].append(sample)
     return samples, horizon
 
 

@@ -13,40 +13,47 @@ from django.db.models import OuterRef, Subquery
 
 from audit.services import audit_record
 from config.exceptions import ApplicationError
+from weather import forecasts
 from weather.judging import CONFLICT, OK, UNKNOWN, WindowJudgement
-from weather.models import ForecastHour, ProviderCall, WeatherCheck, WeatherMinimums
+from weather.models import ForecastSeries, ProviderCall, WeatherCheck, WeatherMinimums
 from weather.providers.base import HourlyWeather
 
 FORECAST_KEEP_PAST = timedelta(hours=6)
-FORECAST_FIELDS = ["source", "wind_dir_deg", "wind_kt", "gust_kt", "visibility_sm", "clouds", "cloud_pct",
-                   "temperature_c", "dewpoint_c", "phenomena", "issued_at", "fetched_at"]
 
 
 @transaction.atomic
 def forecasts_store(*, answers: Mapping[str, Mapping[str, Sequence[HourlyWeather]]], fetched_at: datetime) -> int:
-    """Replace each answering provider's stored forecast for the locations it answered; drop hours long past."""
-    rows = []
+    """Keep each answering provider's latest series per location; rewrite only the series that changed.
+
+    A provider that failed this run keeps its previous series until they run out, so candidate slots can
+    still be judged from the last forecast it gave. Returns how many series were written.
+    """
+    wanted = {}
     for provider, by_location in answers.items():
         for key, hours in by_location.items():
-            for h in hours:
-                rows.append(ForecastHour(
-                    location_key=key, provider=provider, valid_at=h.valid_at, source=h.source,
-                    wind_dir_deg=h.wind_dir_deg, wind_kt=h.wind_kt, gust_kt=h.gust_kt, visibility_sm=h.visibility_sm,
-                    clouds=[[c.cover, c.base_ft] for c in h.clouds], cloud_pct=h.cloud_pct,
-                    temperature_c=h.temperature_c, dewpoint_c=h.dewpoint_c, phenomena=list(h.phenomena),
-                    issued_at=h.issued_at, fetched_at=fetched_at,
-                ))
-    if rows:
-        ForecastHour.objects.bulk_create(rows, batch_size=2000, update_conflicts=True,
-                                         unique_fields=["location_key", "provider", "valid_at"],
-                                         update_fields=FORECAST_FIELDS)
-    for provider, by_location in answers.items():
-        # Hours an amended forecast no longer covers must not linger from the previous answer.
-        if by_location:
-            ForecastHour.objects.filter(provider=provider, location_key__in=list(by_location),
-                                        fetched_at__lt=fetched_at).delete()
-    ForecastHour.objects.filter(valid_at__lt=fetched_at - FORECAST_KEEP_PAST).delete()
-    return len(rows)
+            if not hours:
+                continue
+            rows = [forecasts.encode(h) for h in sorted(hours, key=lambda h: h.valid_at)]
+            digest = hashlib.sha256(json.dumps(rows, separators=(",", ":")).encode()).hexdigest()
+            wanted[(key, provider)] = (rows, digest, hours)
+    existing = {}
+    keys = sorted({key for key, _provider in wanted})
+    for start in range(0, len(keys), 2000):
+        for key, provider, digest in (ForecastSeries.objects.filter(location_key__in=keys[start:start + 2000])
+                                      .values_list("location_key", "provider", "digest")):
+            existing[(key, provider)] = digest
+    changed = [
+        ForecastSeries(location_key=key, provider=provider, valid_from=min(h.valid_at for h in hours),
+                       valid_until=max(h.valid_at for h in hours), hours=rows, digest=digest, fetched_at=fetched_at)
+        for (key, provider), (rows, digest, hours) in wanted.items() if existing.get((key, provider)) != digest
+    ]
+    if changed:
+        ForecastSeries.objects.bulk_create(changed, batch_size=500, update_conflicts=True,
+                                           unique_fields=["location_key", "provider"],
+                                           update_fields=["valid_from", "valid_until", "hours", "digest",
+                                                          "fetched_at"])
+    ForecastSeries.objects.filter(valid_until__lt=fetched_at - FORECAST_KEEP_PAST).delete()
+    return len(changed)
 
 
 def provider_calls_record(*, calls: Iterable[dict], run_id: str) -> int:

@@ -61,23 +61,6 @@ class HourlyWeather:
     phenomena: tuple[str, ...] = ()  # METAR-style codes: TS, FZRA, PL, SN, RA, BR, ...
     issued_at: datetime | None = None
 
-    def as_dict(self) -> dict:
-        return {
-            "provider": self.provider,
-            "source": self.source,
-            "valid_at": self.valid_at.isoformat(),
-            "wind_dir_deg": self.wind_dir_deg,
-            "wind_kt": self.wind_kt,
-            "gust_kt": self.gust_kt,
-            "visibility_sm": self.visibility_sm,
-            "clouds": [[c.cover, c.base_ft] for c in self.clouds],
-            "cloud_pct": self.cloud_pct,
-            "temperature_c": self.temperature_c,
-            "dewpoint_c": self.dewpoint_c,
-            "phenomena": list(self.phenomena),
-            "issued_at": self.issued_at.isoformat() if self.issued_at else None,
-        }
-
 
 @dataclass
 class ProviderError(Exception):

@@ -13,7 +13,7 @@ from notifications.models import Notification
 from rescheduling.models import RescheduleRequest
 from weather.jobs import MONITOR_LOCK_KEY, run_monitor
 from weather.judging import route_points
-from weather.models import ForecastHour, ProviderCall, WeatherCheck
+from weather.models import ForecastSeries, ProviderCall, WeatherCheck
 from weather.selectors import latest_check, provider_stats, window_verdicts
 
 
@@ -159,7 +159,7 @@ def test_dry_run_judges_without_changing_anything(weather, flight, now):
     flight.refresh_from_db()
     assert flight.status == "scheduled" and flight.weather_status == "unknown"
     assert footprint() == (0, 0, 0, 0)
-    assert ForecastHour.objects.count() == 0 and ProviderCall.objects.count() == 0
+    assert ForecastSeries.objects.count() == 0 and ProviderCall.objects.count() == 0
 
 
 @pytest.mark.postgres
