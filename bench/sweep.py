@@ -1,0 +1,133 @@
+"""The weather sweep: 10,000 bookings over 48 hours at 200 airports, both hourly providers on loopback answering
+after 50 ms. Measured at 1,000 and at 10,000 bookings (same airports) to show that provider requests follow the
+locations and database queries do not follow the bookings. The baseline is the same number of requests sent
+straight to the same fake providers with the same concurrency: the floor no monitor can beat."""
+
+from bench.common import counting_queries, finish, setup_django
+
+setup_django()
+
+import time  # noqa: E402
+from concurrent.futures import ThreadPoolExecutor  # noqa: E402
+from datetime import timedelta  # noqa: E402
+
+import airportsdata  # noqa: E402
+import requests  # noqa: E402
+from django.conf import settings  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from accounts.models import Role, TrainingLevel, User  # noqa: E402
+from bookings.models import Aircraft, Airport, Booking  # noqa: E402
+from tests.http_fake import FakeHTTPServer  # noqa: E402
+from weather.tests import payloads  # noqa: E402
+
+AIRPORTS = 200
+BOOKINGS = 10_000
+SMALL = 1_000
+FLEET = 250  # aircraft and solo students: 40 one-hour slots each over the 48 hours
+PROVIDER_DELAY = 0.05
+PROVIDERS = ["openweathermap", "weatherapi"]
+
+
+def pick_airports(count: int) -> list[Airport]:
+    known = airportsdata.load("ICAO")
+    codes = sorted(code for code, row in known.items()
+                   if row["country"] == "US" and len(code) == 4 and code.startswith("K") and row["tz"])[:count * 3:3]
+    rows = [Airport(icao=code, name=known[code]["name"][:200], city=known[code]["city"][:100], country="US",
+                    latitude=known[code]["lat"], longitude=known[code]["lon"],
+                    elevation_ft=known[code]["elevation"] or 0, time_zone=known[code]["tz"]) for code in codes]
+    Airport.objects.bulk_create(rows, ignore_conflicts=True)
+    return list(Airport.objects.filter(icao__in=codes).order_by("icao"))
+
+
+def build_fleet(airports: list[Airport]) -> tuple[list[User], list[Aircraft]]:
+    password = User.objects.filter(email__startswith="load.student").values_list("password", flat=True).first() or "!"
+    students = User.objects.bulk_create(
+        [User(email=f"sweep.solo{i:03d}@bench.test", role=Role.STUDENT, password=password,
+              training_level=TrainingLevel.PRIVATE_PILOT, time_zone="UTC") for i in range(FLEET)])
+    planes = Aircraft.objects.bulk_create(
+        [Aircraft(tail_number=f"N{i:03d}SW", model="Cessna 172S", home_airport=airports[i % len(airports)])
+         for i in range(FLEET)])
+    return students, planes
+
+
+def add_bookings(*, first: int, last: int, start, students, planes, airports) -> None:
+    """Solo local flights of one hour; booking k uses student and aircraft k mod FLEET in hour k // FLEET,
+    so no two overlap, and departs from airport k mod AIRPORTS, so every airport has flights."""
+    rows = []
+    for k in range(first, last):
+        begin = start + timedelta(hours=k // FLEET)
+        airport = airports[k % len(airports)]
+        rows.append(Booking(student=students[k % FLEET], instructor=None, aircraft=planes[k % FLEET],
+                            departure_airport=airport, destination_airport=airport, start=begin,
+                            end=begin + timedelta(hours=1), lesson_type="solo"))
+    Booking.objects.bulk_create(rows, batch_size=2000)
+
+
+def fake_providers(server: FakeHTTPServer, now) -> None:
+    def owm(request):
+        return 200, payloads.owm_onecall(float(request.query["lat"]), float(request.query["lon"]), start=now)
+
+    def wapi(request):
+        lat, lon = (float(v) for v in request.query["q"].split(","))
+        return 200, payloads.weatherapi_forecast(lat, lon, start=now)
+
+    server.route("GET", "/data/3.0/onecall", owm, delay=PROVIDER_DELAY)
+    server.route("GET", "/v1/forecast.json", wapi, delay=PROVIDER_DELAY)
+    settings.OPENWEATHERMAP_BASE_URL = settings.WEATHERAPI_BASE_URL = server.url
+    settings.OPENWEATHERMAP_API_KEY, settings.WEATHERAPI_COM_KEY = "bench-owm", "bench-wapi"
+    settings.WEATHER_PROVIDERS = PROVIDERS
+
+
+def bare_fetch_seconds(server: FakeHTTPServer, requests_count: int) -> float:
+    """The same number of HTTP round trips to the same fake, same concurrency, nothing else."""
+    url = f"{server.url}/data/3.0/onecall"
+
+    def one(i):
+        return len(requests.get(url, params={"lat": 37 + i / 1000, "lon": -122, "appid": "bench"}, timeout=10).content)
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=settings.WEATHER_MAX_CONCURRENT_REQUESTS) as pool:
+        list(pool.map(one, range(requests_count)))
+    return time.perf_counter() - started
+
+
+def sweep(server: FakeHTTPServer) -> dict:
+    from weather.jobs import run_monitor
+
+    before = len(server.requests)
+    with counting_queries() as queries:
+        started = time.perf_counter()
+        summary = run_monitor()
+        seconds = time.perf_counter() - started
+    return {"bookings": summary["bookings"], "seconds": round(seconds, 2),
+            "sweep_seconds": summary.get("sweep_seconds"), "locations": summary["locations"],
+            "provider_requests": len(server.requests) - before,
+            "expected_requests": summary["locations"] * len(PROVIDERS), "queries": queries.count,
+            "held": summary.get("held"), "conflict": summary.get("conflict"), "errors": summary.get("errors")}
+
+
+def main() -> int:
+    now = timezone.now()
+    # The demo school's own flights would join the sweep: keep the measured population to the one described.
+    Booking.objects.filter(start__lt=now + timedelta(hours=49), status__in=["scheduled", "confirmed"]).update(
+        status="cancelled", cancel_reason="benchmark population")
+    airports = pick_airports(AIRPORTS)
+    students, planes = build_fleet(airports)
+    first_hour = now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=2)
+    sizes = []
+    with FakeHTTPServer() as server:
+        fake_providers(server, now)
+        add_bookings(first=0, last=SMALL, start=first_hour, students=students, planes=planes, airports=airports)
+        sizes.append(sweep(server))
+        add_bookings(first=SMALL, last=BOOKINGS, start=first_hour, students=students, planes=planes,
+                     airports=airports)
+        sizes.append(sweep(server))
+        floor = bare_fetch_seconds(server, sizes[-1]["expected_requests"])
+    return finish({"sizes": sizes, "floor_seconds": round(floor, 2), "airports": len(airports),
+                   "providers": PROVIDERS, "provider_delay_ms": PROVIDER_DELAY * 1000,
+                   "concurrency": settings.WEATHER_MAX_CONCURRENT_REQUESTS})
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
