@@ -11,7 +11,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # Variables of the test process that must not leak into a child that builds its own settings.
 _PROCESS_ONLY = ("DJANGO_SETTINGS_MODULE", "DATABASE_URL", "SECRET_KEY", "CELERY_BROKER_URL", "EMAIL_URL",
-                 "AWS_SECRETS_NAME", "AWS_STORAGE_BUCKET_NAME", "ALLOWED_HOSTS", "PYTEST_CURRENT_TEST")
+                 "AWS_SECRETS_NAME", "AWS_STORAGE_BUCKET_NAME", "ALLOWED_HOSTS", "PYTEST_CURRENT_TEST",
+                 "DJANGO_ALLOW_ASYNC_UNSAFE")
 
 FAKE_AWS_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",

@@ -91,11 +91,19 @@ def broker(settings):
     settings.CELERY_BROKER_URL = BROKER_URL
     settings.CELERY_TASK_ALWAYS_EAGER = False
     celery_app.conf.update(broker_url=BROKER_URL, task_always_eager=False, task_default_queue=queue)
+    forget_connections()
     try:
         yield queue
     finally:
         celery_app.conf.update(saved)
-        celery_app.close()
+        forget_connections()
+
+
+def forget_connections():
+    """Earlier tests may have built the app's producer pool and routing from the eager configuration; both are
+    cached on the app, so they are dropped to be rebuilt from the broker and queue set here."""
+    celery_app.close()
+    celery_app.__dict__.pop("amqp", None)
 
 
 BEAT_TASKS = {"weather.tasks.run_monitor", "rescheduling.tasks.run_deadlines", "notifications.tasks.run_delivery"}
