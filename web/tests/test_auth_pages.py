@@ -77,3 +77,10 @@ def test_empty_login_form_shows_field_errors(client, db):
     assert response.status_code == 400
     body = response.content.decode()
     assert 'aria-invalid="true"' in body and "This field is required." in body
+
+
+@pytest.mark.django_db
+def test_a_polled_fragment_after_the_session_ends_sends_the_page_to_sign_in(client):
+    response = client.get("/dashboard/live/", HTTP_HX_REQUEST="true", HTTP_HX_CURRENT_URL="http://testserver/")
+    assert response.status_code == 200
+    assert response["HX-Redirect"] == "/login/?next=/"

@@ -2,7 +2,6 @@ from datetime import date
 from urllib.parse import urlsplit
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -17,7 +16,7 @@ from notifications.selectors import notification_get, notification_list
 from notifications.services import notification_mark_read, notifications_mark_all_read
 from web import selectors
 from web.forms import ProfileForm
-from web.views.common import not_found_as_404, render_page
+from web.views.common import login_required, not_found_as_404, render_page
 
 
 @login_required

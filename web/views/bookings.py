@@ -1,7 +1,6 @@
 from datetime import datetime, timedelta
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,7 +16,7 @@ from rescheduling.selectors import request_list
 from weather.selectors import latest_check
 from web import selectors, timefmt
 from web.forms import BookingForm
-from web.views.common import not_found_as_404, render_page
+from web.views.common import login_required, not_found_as_404, render_page
 
 SLOT_STEP = timedelta(minutes=30)
 

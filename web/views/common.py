@@ -1,8 +1,10 @@
 from functools import wraps
 
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import render
+from django_htmx.http import HttpResponseClientRedirect
 
 from config.exceptions import NotFoundError
 from notifications import selectors as notifications_selectors
@@ -39,5 +41,20 @@ def staff_only(view):
         if not request.user.is_admin:
             raise PermissionDenied("Only operations staff can open this page.")
         return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def login_required(view):
+    """Pages need a session. A polled fragment whose session ran out sends the whole page to sign in,
+    instead of drawing the sign-in form inside the dashboard."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.user.is_authenticated:
+            return view(request, *args, **kwargs)
+        if request.htmx:
+            return HttpResponseClientRedirect(redirect_to_login(request.htmx.current_url_abs_path or "/")["Location"])
+        return redirect_to_login(request.get_full_path())
 
     return wrapper

@@ -1,10 +1,9 @@
-from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from web import selectors
-from web.views.common import render_page, staff_only, unread_count
+from web.views.common import login_required, render_page, staff_only, unread_count
 
 
 @login_required

@@ -1,5 +1,4 @@
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -10,7 +9,7 @@ from config.exceptions import ApplicationError, ConflictError
 from rescheduling.selectors import request_get
 from rescheduling.services import reschedule_request_accept, reschedule_request_decline
 from web import timefmt
-from web.views.common import not_found_as_404, render_page
+from web.views.common import login_required, not_found_as_404, render_page
 
 
 def _request_page(request, reschedule_request, *, error: str = "", status: int = 200):

@@ -15,8 +15,6 @@ SCREENSHOTS = Path(__file__).resolve().parents[3] / "artifacts" / "screenshots"
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 
-# Playwright's sync API runs an event loop in this thread; the test's own ORM calls are still synchronous.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -29,8 +27,25 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
-@pytest.fixture(scope="session")
-def chromium():
+@pytest.fixture(scope="module", autouse=True)
+def allow_orm_beside_playwright():
+    """Playwright's sync API keeps an event loop running in this thread, so Django takes the test's own
+    (synchronous) ORM calls for async ones. Allowed around the browser tests only, never in the process at
+    large: `check --deploy` in another test refuses a process that has it set. Module-scoped, so it also
+    covers the database flush after each test."""
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    yield
+    if previous is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+# Module-scoped: the event loop Playwright leaves running must be gone before the next module's tests.
+@pytest.fixture(scope="module")
+def chromium(django_db_setup):
+    # Depends on the test database so it is created before Playwright starts and dropped after it stops.
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing and CI=true: the browser tests must run in CI")
     from playwright.sync_api import sync_playwright
