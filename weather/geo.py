@@ -8,9 +8,9 @@ from weather.providers.base import Location
 
 EARTH_RADIUS_NM = 3440.065
 CORRIDOR_SPACING_NM = 25.0
-# Corridor points are snapped to a 0.1 degree grid (about 6 nm) so that routes sharing a stretch of sky
-# share forecast requests.
-POINT_GRID_DEGREES = 0.1
+# Corridor points are snapped to a 0.2 degree grid (at most about 8 nm off the line, finer than the hourly
+# models' own resolution) so that routes sharing a stretch of sky share forecast requests.
+POINT_GRID_DEGREES = 0.2
 
 
 def distance_nm(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

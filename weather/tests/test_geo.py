@@ -32,5 +32,6 @@ def test_a_short_hop_has_no_corridor_points_and_crossing_the_antimeridian_stays_
 
 
 def test_corridor_points_snap_to_a_shared_grid():
-    assert point_location(37.4649, -122.1149).key == "pt:37.5,-122.1"
-    assert point_location(37.4649, -122.1149) == point_location(37.47, -122.08)
+    assert point_location(37.4649, -122.1149).key == "pt:37.4,-122.2"
+    assert point_location(37.4649, -122.1149) == point_location(37.45, -122.15)
+    assert point_location(37.4649, -122.1149) != point_location(37.75, -122.15)
