@@ -171,6 +171,8 @@ def test_a_second_run_while_one_holds_the_lock_does_nothing(weather, flight, now
         other.execute("SELECT pg_advisory_lock(%s)", [MONITOR_LOCK_KEY])
         assert run_monitor(now=now) == {"skipped": True, "reason": "another weather monitor run is in progress"}
         assert WeatherCheck.objects.count() == 0
+        # Released explicitly: a closed connection's backend may hold the lock a moment longer.
+        other.execute("SELECT pg_advisory_unlock(%s)", [MONITOR_LOCK_KEY])
     finally:
         other.close()
     assert run_monitor(now=now)["bookings"] == 1
