@@ -1,0 +1,31 @@
+"""Writes for airports, aircraft and bookings.
+
+Double-booking is prevented twice over. The service takes a transaction-scoped lock per party (student,
+instructor, aircraft), always in the same order, then looks for overlapping active bookings and answers
+409 `booking_conflict` naming them. On PostgreSQL exclusion constraints are the last guard: if anything
+slips past the check, the IntegrityError becomes the same 409.
+"""
+
+from bookings.services.fleet import aircraft_create, aircraft_update, airport_get_or_create, airport_update
+from bookings.services.lifecycle import booking_cancel, booking_create, booking_mark_rescheduled, booking_update
+from bookings.services.rules import (
+    LOCK_NAMESPACES,
+    MAX_ADVANCE,
+    MAX_DURATION,
+    MIN_DURATION,
+    BookingBusy,
+    booking_snapshot,
+    conflict_from_integrity_error,
+)
+from bookings.services.weather import (
+    booking_place_on_weather_hold,
+    booking_record_weather,
+    booking_release_weather_hold,
+)
+
+__all__ = [
+    "LOCK_NAMESPACES", "MAX_ADVANCE", "MAX_DURATION", "MIN_DURATION", "BookingBusy", "aircraft_create",
+    "aircraft_update", "airport_get_or_create", "airport_update", "booking_cancel", "booking_create",
+    "booking_mark_rescheduled", "booking_place_on_weather_hold", "booking_record_weather",
+    "booking_release_weather_hold", "booking_snapshot", "booking_update", "conflict_from_integrity_error",
+]

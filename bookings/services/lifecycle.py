@@ -1,0 +1,222 @@
+"""Creating, changing, cancelling and replacing bookings."""
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from audit.services import audit_record
+from bookings.models import (
+    ACTIVE_STATUSES,
+    Booking,
+    BookingStatus,
+    WeatherStatus,
+)
+from bookings.services.rules import (
+    CREATABLE_STATUSES,
+    EDITABLE_FIELDS,
+    booking_snapshot,
+    check_actor_may_book,
+    check_actor_may_change,
+    check_availability,
+    check_status_change,
+    clean_people,
+    clean_times,
+    error_messages,
+    insert_or_conflict,
+    lock_parties,
+    overlapping_ids,
+    raise_conflict,
+    resolve_airport,
+)
+from config.exceptions import ApplicationError, ConflictError
+
+
+@transaction.atomic
+def booking_create(*, actor, student, aircraft, departure_airport, destination_airport, start: datetime,
+                   end: datetime, lesson_type: str, instructor=None, override_availability: bool = False,
+                   status: str = BookingStatus.SCHEDULED, rescheduled_from: Booking | None = None, notes: str = "",
+                   now: datetime | None = None) -> Booking:
+    """Book a lesson. With `rescheduled_from`, the new booking replaces that one, which becomes `rescheduled`."""
+    now = now or timezone.now()
+    if rescheduled_from is not None:
+        # Whoever may change the old booking may put its replacement in place (an accepted option may
+        # name another instructor), but the replacement keeps the old booking's student.
+        check_actor_may_change(booking=rescheduled_from, actor=actor)
+        check_actor_may_book(actor=actor, student=None, instructor=None, override_availability=override_availability,
+                              replacing=True)
+        if student is not None and student.pk != rescheduled_from.student_id:
+            raise ApplicationError("A replacement is for the same student.", code="invalid",
+                                   fields={"student": ["A replacement is for the same student."]})
+    else:
+        check_actor_may_book(actor=actor, student=student, instructor=instructor,
+                              override_availability=override_availability)
+    errors: dict = {}
+    clean_times(start=start, end=end, actor=actor, now=now, errors=errors)
+    clean_people(student=student, instructor=instructor, lesson_type=lesson_type, errors=errors)
+    if aircraft is None:
+        errors["aircraft"] = ["Choose an aircraft."]
+    departure = resolve_airport(departure_airport, "departure_airport", errors)
+    destination = resolve_airport(destination_airport or departure_airport, "destination_airport", errors)
+    if status not in CREATABLE_STATUSES:
+        errors["status"] = [f"A new booking is one of: {', '.join(CREATABLE_STATUSES)}."]
+    elif status == BookingStatus.COMPLETED and not (actor is None or actor.is_admin):
+        errors["status"] = ["Only operations staff record completed flights."]
+    if errors:
+        raise ApplicationError(next(iter(error_messages(errors))), code="invalid", fields=errors)
+
+    active = status in ACTIVE_STATUSES
+    replaced_ids = [rescheduled_from.pk] if rescheduled_from else []
+    lock_parties(student_id=student.pk, instructor_id=instructor.pk if instructor else None,
+                  aircraft_id=aircraft.pk)
+    if rescheduled_from is not None:
+        rescheduled_from = _retire_replaced(booking=rescheduled_from, actor=actor, now=now)
+    if active:
+        conflicts = overlapping_ids(start=start, end=end, student_id=student.pk,
+                                     instructor_id=instructor.pk if instructor else None,
+                                     aircraft_id=aircraft.pk, exclude_ids=replaced_ids)
+        if conflicts:
+            raise_conflict(conflicts)
+        check_availability(start=start, end=end, instructor=instructor, aircraft=aircraft,
+                            override_availability=override_availability)
+    booking = Booking(student=student, instructor=instructor, aircraft=aircraft, departure_airport=departure,
+                      destination_airport=destination, start=start, end=end, lesson_type=lesson_type, status=status,
+                      rescheduled_from=rescheduled_from, notes=notes or "",
+                      created_by=actor if getattr(actor, "is_authenticated", False) else None)
+    insert_or_conflict(booking)
+    audit_record(action="booking.created", object_type="booking", object_id=booking.pk, actor=actor,
+                 after={**booking_snapshot(booking), "override_availability": override_availability})
+    return booking
+
+
+def _retire_replaced(*, booking: Booking, actor, now) -> Booking:
+    """Take the replaced booking out of the active set first, so its replacement may overlap its old slot."""
+    booking = Booking.objects.select_for_update().get(pk=booking.pk)
+    if booking.status == BookingStatus.RESCHEDULED:
+        if Booking.objects.filter(rescheduled_from=booking).exists():
+            raise ConflictError("This booking was already rescheduled.", code="already_rescheduled")
+        return booking
+    if booking.status not in ACTIVE_STATUSES:
+        raise ApplicationError("Only a scheduled, confirmed or held booking can be rescheduled.",
+                               code="booking_not_reschedulable")
+    before = booking_snapshot(booking)
+    Booking.objects.filter(pk=booking.pk).update(status=BookingStatus.RESCHEDULED, status_before_hold="",
+                                                 updated_at=now)
+    booking.refresh_from_db()
+    audit_record(action="booking.rescheduled", object_type="booking", object_id=booking.pk, actor=actor,
+                 before=before, after=booking_snapshot(booking))
+    return booking
+
+
+@transaction.atomic
+def booking_update(*, booking: Booking, actor, now: datetime | None = None, **changes) -> Booking:
+    """Change a scheduled or confirmed booking; the same rules as booking_create apply to the result.
+
+    `status` may move scheduled -> confirmed (instructor or staff) or to completed (staff only); holds,
+    cancellations and reschedules have their own services.
+    """
+    now = now or timezone.now()
+    check_actor_may_change(booking=booking, actor=actor)
+    unknown = set(changes) - EDITABLE_FIELDS
+    if unknown:
+        raise ApplicationError("Unknown fields.", fields={name: ["This field cannot be changed."] for name in unknown})
+    override = bool(changes.pop("override_availability", False))
+    booking = Booking.objects.select_for_update().get(pk=booking.pk)
+    before = booking_snapshot(booking)
+    new_status = changes.pop("status", booking.status)
+    if booking.status not in (BookingStatus.SCHEDULED, BookingStatus.CONFIRMED):
+        raise ApplicationError(f"A {booking.get_status_display().lower()} booking cannot be changed.",
+                               code="booking_not_editable")
+    check_status_change(booking=booking, new_status=new_status, actor=actor)
+
+    student = changes.get("student", booking.student)
+    instructor = changes.get("instructor", booking.instructor)
+    aircraft = changes.get("aircraft", booking.aircraft)
+    lesson_type = changes.get("lesson_type", booking.lesson_type)
+    start, end = changes.get("start", booking.start), changes.get("end", booking.end)
+    check_actor_may_book(actor=actor, student=student, instructor=instructor, override_availability=override)
+    errors: dict = {}
+    moved = {"start", "end"} & changes.keys() and (start != booking.start or end != booking.end)
+    if moved:
+        clean_times(start=start, end=end, actor=actor, now=now, errors=errors)
+    clean_people(student=student, instructor=instructor, lesson_type=lesson_type, errors=errors)
+    departure = resolve_airport(changes.get("departure_airport", booking.departure_airport), "departure_airport",
+                                 errors)
+    destination = resolve_airport(changes.get("destination_airport", booking.destination_airport),
+                                   "destination_airport", errors)
+    if errors:
+        raise ApplicationError(next(iter(error_messages(errors))), code="invalid", fields=errors)
+
+    reassigned = (moved or student.pk != booking.student_id or aircraft.pk != booking.aircraft_id
+                  or (instructor.pk if instructor else None) != booking.instructor_id)
+    if reassigned and new_status in ACTIVE_STATUSES:
+        lock_parties(student_id=student.pk, instructor_id=instructor.pk if instructor else None,
+                      aircraft_id=aircraft.pk)
+        conflicts = overlapping_ids(start=start, end=end, student_id=student.pk,
+                                     instructor_id=instructor.pk if instructor else None, aircraft_id=aircraft.pk,
+                                     exclude_ids=[booking.pk])
+        if conflicts:
+            raise_conflict(conflicts)
+        check_availability(start=start, end=end, instructor=instructor, aircraft=aircraft,
+                            override_availability=override)
+
+    booking.student, booking.instructor, booking.aircraft = student, instructor, aircraft
+    booking.departure_airport, booking.destination_airport = departure, destination
+    booking.start, booking.end, booking.lesson_type, booking.status = start, end, lesson_type, new_status
+    if "notes" in changes:
+        booking.notes = changes["notes"] or ""
+    if moved or departure.pk != before["departure_airport_id"] or destination.pk != before["destination_airport_id"]:
+        # The last verdict judged another window or route; the monitor will judge this one afresh.
+        booking.weather_status, booking.weather_checked_at = WeatherStatus.UNKNOWN, None
+    insert_or_conflict(booking, exclude_ids=[booking.pk])
+    after = booking_snapshot(booking)
+    if after != before:
+        audit_record(action="booking.updated", object_type="booking", object_id=booking.pk, actor=actor,
+                     before=before, after={**after, "override_availability": override})
+    return booking
+
+
+@transaction.atomic
+def booking_cancel(*, booking: Booking, actor, reason: str, now: datetime | None = None) -> Booking:
+    """Cancel an active booking, recording who and why. Pending reschedule offers for it are withdrawn."""
+    now = now or timezone.now()
+    check_actor_may_change(booking=booking, actor=actor)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ApplicationError("Say why the booking is cancelled.", fields={"reason": ["A reason is required."]})
+    before = booking_snapshot(Booking.objects.get(pk=booking.pk))
+    claimed = Booking.objects.filter(pk=booking.pk, status__in=ACTIVE_STATUSES).update(
+        status=BookingStatus.CANCELLED, status_before_hold="", cancelled_at=now, cancel_reason=reason,
+        cancelled_by=actor if getattr(actor, "is_authenticated", False) else None, updated_at=now)
+    if not claimed:
+        raise ConflictError("Only a scheduled, confirmed or held booking can be cancelled.",
+                            code="booking_not_cancellable")
+    booking.refresh_from_db()
+    audit_record(action="booking.cancelled", object_type="booking", object_id=booking.pk, actor=actor,
+                 before=before, after=booking_snapshot(booking))
+    if before["status"] == BookingStatus.WEATHER_HOLD:
+        from rescheduling.services import reschedule_requests_supersede
+
+        reschedule_requests_supersede(booking=booking, reason="booking_cancelled", now=now, actor=actor)
+    return booking
+
+
+@transaction.atomic
+def booking_mark_rescheduled(*, booking: Booking, replacement: Booking, actor=None,
+                             now: datetime | None = None) -> Booking:
+    """Link `replacement` to the booking it replaces, which becomes `rescheduled`. Safe to call twice."""
+    now = now or timezone.now()
+    if replacement.pk == booking.pk:
+        raise ApplicationError("A booking cannot replace itself.", code="invalid")
+    booking = _retire_replaced(booking=booking, actor=actor, now=now) if (
+        Booking.objects.filter(pk=booking.pk).exclude(status=BookingStatus.RESCHEDULED).exists()
+    ) else Booking.objects.get(pk=booking.pk)
+    linked = Booking.objects.filter(pk=replacement.pk).values_list("rescheduled_from_id", flat=True).first()
+    if linked != booking.pk:
+        if linked is not None:
+            raise ConflictError("The replacement already replaces another booking.", code="already_rescheduled")
+        Booking.objects.filter(pk=replacement.pk).update(rescheduled_from=booking, updated_at=now)
+        replacement.rescheduled_from = booking
+        audit_record(action="booking.replaces", object_type="booking", object_id=replacement.pk, actor=actor,
+                     before={"rescheduled_from_id": None}, after={"rescheduled_from_id": booking.pk})
+    return booking
