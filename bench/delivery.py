@@ -78,7 +78,8 @@ def main() -> int:
         bare_controller = Controller(bare, hostname="127.0.0.1", port=free_port())
         bare_controller.start()
         try:
-            body = b"x" * max(0, size - 200)
+            line = b"x" * 70 + b"\r\n"
+            body = line * max(1, (size - 200) // len(line))
             started = time.perf_counter()
             with smtplib.SMTP(bare_controller.hostname, bare_controller.port) as client:
                 for i in range(MESSAGES):

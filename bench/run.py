@@ -202,6 +202,12 @@ def report(results: dict) -> list[str]:
     if sweep.get("error"):
         lines.append(f"{'Weather sweep':<44} not measured: {sweep['error']}")
     for size in sweep.get("sizes", []):
+        if size.get("repeat"):
+            add(f"Weather sweep {size['bookings']} again (no change): wall", size["seconds"], "s",
+                sweep.get("floor_seconds"), "(bare fetch)", "< 10 s", size["seconds"] < 10)
+            add(f"Weather sweep {size['bookings']} again: queries", size["queries"], "",
+                sweep["sizes"][0]["queries"], f"(at {sweep['sizes'][0]['bookings']})", "flat with bookings")
+            continue
         add(f"Weather sweep {size['bookings']} bookings: wall", size["seconds"], "s", sweep.get("floor_seconds"),
             "(bare fetch)", "< 10 s", size["seconds"] < 10 if size["bookings"] >= 10000 else None)
         add(f"Weather sweep {size['bookings']} bookings: requests", size["provider_requests"], "",
@@ -210,7 +216,7 @@ def report(results: dict) -> list[str]:
         add(f"Weather sweep {size['bookings']} bookings: queries", size["queries"], "",
             sweep["sizes"][0]["queries"], f"(at {sweep['sizes'][0]['bookings']})", "flat with bookings")
     if len(sweep.get("sizes", [])) >= 2:
-        small, large = sweep["sizes"][0], sweep["sizes"][-1]
+        small, large = sweep["sizes"][0], sweep["sizes"][1]
         growth = large["queries"] / max(1, small["queries"])
         lines.append(f"    queries grew x{growth:.2f} while bookings grew x{large['bookings'] / small['bookings']:.0f}"
                      f" ({'flat' if growth < 1.5 else 'NOT flat'})")

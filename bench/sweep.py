@@ -123,6 +123,8 @@ def main() -> int:
         add_bookings(first=SMALL, last=BOOKINGS, start=first_hour, students=students, planes=planes,
                      airports=airports)
         sizes.append(sweep(server))
+        # Steady state: the same 10,014 bookings again, no weather status changes (the scheduler's usual run).
+        sizes.append({**sweep(server), "repeat": True})
         floor = bare_fetch_seconds(server, sizes[-1]["expected_requests"])
     return finish({"sizes": sizes, "floor_seconds": round(floor, 2), "airports": len(airports),
                    "providers": PROVIDERS, "provider_delay_ms": PROVIDER_DELAY * 1000,
