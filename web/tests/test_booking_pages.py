@@ -119,7 +119,8 @@ def test_free_slots_skip_the_students_own_flight(client, owner, school):
 def test_free_slots_ask_for_what_is_missing(client, owner, school):
     client.force_login(owner)
     body = client.get("/bookings/new/slots/", {"lesson_type": "dual"}).content.decode()
-    assert "to see free times" in body
+    expected = "Choose an instructor (or make it solo), an aircraft, the departure airport and a day to see free times."
+    assert expected in body
 
 
 @pytest.mark.django_db

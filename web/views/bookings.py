@@ -19,6 +19,12 @@ from web.forms import BookingForm
 from web.views.common import login_required, not_found_as_404, render_page
 
 SLOT_STEP = timedelta(minutes=30)
+NEEDED_FOR_SLOTS = {"instructor": "an instructor (or make it solo)", "aircraft": "an aircraft",
+                    "departure_airport": "the departure airport", "date": "a day"}
+
+
+def _and_join(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
 @login_required
@@ -81,10 +87,9 @@ def booking_slots(request):
     form = BookingForm(request.GET, actor=request.user, **_choices(request.user))
     context = {"slots": [], "problem": ""}
     if not form.is_valid():
-        missing = [form[name].label for name in ("aircraft", "departure_airport", "date", "instructor")
-                   if name in form.errors]
-        context["problem"] = ("Choose " + ", ".join(missing).lower() + " to see free times."
-                              if missing else "Fill in the flight details to see free times.")
+        missing = [words for name, words in NEEDED_FOR_SLOTS.items() if name in form.errors]
+        context["problem"] = (f"Choose {_and_join(missing)} to see free times." if missing
+                              else "Fill in the flight details to see free times.")
     else:
         try:
             airport = airport_get_or_create(form.cleaned_data["departure_airport"])
