@@ -28,10 +28,14 @@ class Command(BaseCommand):
                                  large_aircraft=options["aircraft"], days=options["days"])
         self.stdout.write(f"Fleet, availability and bookings: {school['patterns']} patterns and "
                           f"{school['bookings']} bookings added.")
-        # One weather run now, so the demo shows weather statuses before the first scheduled run.
+        # One weather run now, so the demo shows weather statuses before the first scheduled run. The small
+        # demo school is judged as far as the demo provider forecasts, so more states show; a large
+        # load-test school keeps the configured lookahead.
         from weather.jobs import run_monitor
+        from weather.providers.demo import HORIZON_HOURS
 
-        weather = run_monitor()
+        large = bool(options["students"] or options["instructors"] or options["aircraft"])
+        weather = run_monitor(hours=None if large else HORIZON_HOURS)
         self.stdout.write(f"Weather checked for {weather.get('bookings', 0)} upcoming bookings: "
                           f"{weather.get('conflict', 0)} in conflict, {weather.get('marginal', 0)} marginal.")
         self.stdout.write(self.style.SUCCESS("Demo school ready. Sign in with any of these (password "
