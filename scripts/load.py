@@ -175,7 +175,9 @@ class BookingSlots:
         self.students, self.instructors, self.aircraft = students, instructors, aircraft
         self.width = min(len(students), len(instructors), len(aircraft))
         first_day = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-        self.origin = first_day + timedelta(days=random.randint(400, 4000))
+        # Inside the two-year booking horizon (bookings.services refuses later starts with a 400), with room
+        # for the couple of weeks of blocks a long run fills.
+        self.origin = first_day + timedelta(days=random.randint(60, 690))
         self.lesson, self.gap = lesson, gap
 
     def body(self, i: int) -> dict:
