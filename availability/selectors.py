@@ -44,19 +44,23 @@ def merge_intervals(intervals: Iterable[Interval]) -> list[Interval]:
 
 
 def subtract_intervals(base: list[Interval], cuts: Iterable[Interval]) -> list[Interval]:
-    """`base` (merged, sorted) minus every interval in `cuts`."""
-    result = list(base)
-    for cut_start, cut_end in merge_intervals(cuts):
-        next_result = []
-        for start, end in result:
-            if cut_end <= start or cut_start >= end:
-                next_result.append((start, end))
-                continue
+    """`base` (merged, sorted) minus every interval in `cuts`, in one sweep over both."""
+    cuts = merge_intervals(cuts)
+    result: list[Interval] = []
+    index = 0
+    for start, end in base:
+        # Cuts ending before this interval cannot touch it or any later one.
+        while index < len(cuts) and cuts[index][1] <= start:
+            index += 1
+        position = index
+        while start < end and position < len(cuts) and cuts[position][0] < end:
+            cut_start, cut_end = cuts[position]
             if start < cut_start:
-                next_result.append((start, cut_start))
-            if cut_end < end:
-                next_result.append((cut_end, end))
-        result = next_result
+                result.append((start, cut_start))
+            start = max(start, cut_end)
+            position += 1
+        if start < end:
+            result.append((start, end))
     return result
 
 
@@ -85,29 +89,41 @@ def pattern_occurrences(pattern: AvailabilityPattern, start: datetime, end: date
                         zone: zoneinfo.ZoneInfo | None = None) -> list[Interval]:
     """The UTC intervals a weekly pattern covers between `start` and `end`."""
     zone = zone or school_zone()
-    # One day of margin before the range catches a window that straddles its start.
-    day = max(start.astimezone(zone).date(), date.min + timedelta(days=1)) - timedelta(days=1)
-    last = end.astimezone(zone).date()
-    out = []
-    while True:
-        if day.weekday() == pattern.weekday and pattern.valid_from <= day and (
-                pattern.valid_until is None or day <= pattern.valid_until):
-            out.append(_occurrence(pattern, day, zone))
-        if day >= last:
-            break
-        day += timedelta(days=1)
+    days = _pattern_days(pattern.weekday, pattern.valid_from, pattern.valid_until, _expansion_days(start, end, zone))
+    out = [_occurrence(pattern, day, zone) for day in days]
     return clip_intervals(merge_intervals(out), start, end)
 
 
+def _expansion_days(start: datetime, end: datetime, zone: zoneinfo.ZoneInfo) -> list[date]:
+    """The local dates whose occurrences can touch [start, end)."""
+    # One day of margin before the range catches a window that straddles its start.
+    day = max(start.astimezone(zone).date(), date.min + timedelta(days=1)) - timedelta(days=1)
+    last = end.astimezone(zone).date()
+    days = [day]
+    while day < last:
+        day += timedelta(days=1)
+        days.append(day)
+    return days
+
+
+def _pattern_days(weekday: int, valid_from: date, valid_until: date | None, days: list[date]) -> list[date]:
+    return [day for day in days if day.weekday() == weekday and valid_from <= day
+            and (valid_until is None or day <= valid_until)]
+
+
 def _occurrence(pattern: AvailabilityPattern, day: date, zone: zoneinfo.ZoneInfo) -> Interval:
+    return _occurrence_times(day, pattern.start_time, pattern.end_time, zone)
+
+
+def _occurrence_times(day: date, start_time: time, end_time: time, zone: zoneinfo.ZoneInfo) -> Interval:
     # Wall-clock times go through the zone so each date gets its own UTC offset.
-    local_start = datetime.combine(day, pattern.start_time, tzinfo=zone)
-    if pattern.end_time >= END_OF_DAY and day == date.max:
+    local_start = datetime.combine(day, start_time, tzinfo=zone)
+    if end_time >= END_OF_DAY and day == date.max:
         local_end = datetime.combine(day, time.max, tzinfo=zone)
-    elif pattern.end_time >= END_OF_DAY:
+    elif end_time >= END_OF_DAY:
         local_end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
     else:
-        local_end = datetime.combine(day, pattern.end_time, tzinfo=zone)
+        local_end = datetime.combine(day, end_time, tzinfo=zone)
     return local_start.astimezone(UTC), local_end.astimezone(UTC)
 
 
@@ -118,10 +134,6 @@ def _party_filter(instructor_ids, aircraft_ids) -> Q | None:
     if aircraft_ids:
         condition |= Q(aircraft_id__in=aircraft_ids)
     return condition or None
-
-
-def _pattern_key(row) -> PartyKey:
-    return ("instructor", row.instructor_id) if row.instructor_id else ("aircraft", row.aircraft_id)
 
 
 def scheduled_intervals(*, start: datetime, end: datetime, instructor_ids=(), aircraft_ids=(),
@@ -137,15 +149,27 @@ def scheduled_intervals(*, start: datetime, end: datetime, instructor_ids=(), ai
     if condition is None:
         return result
     zone = school_zone()
-    first_day = max(start.astimezone(zone).date(), date.min + timedelta(days=1)) - timedelta(days=1)
+    days = _expansion_days(start, end, zone)
     patterns = AvailabilityPattern.objects.filter(condition).filter(
-        Q(valid_until__isnull=True) | Q(valid_until__gte=first_day), valid_from__lte=end.astimezone(zone).date(),
-    )
+        Q(valid_until__isnull=True) | Q(valid_until__gte=days[0]), valid_from__lte=days[-1],
+    ).values_list("instructor_id", "aircraft_id", "weekday", "start_time", "end_time", "valid_from", "valid_until")
+    # Plain rows and one UTC conversion per (day, wall-clock times): a big school has hundreds of patterns
+    # sharing a handful of opening hours, and building model instances cost more than the query itself.
+    days_by_weekday: dict[int, list[date]] = defaultdict(list)
+    for day in days:
+        days_by_weekday[day.weekday()].append(day)
+    occurrences: dict[tuple[date, time, time], Interval] = {}
     raw: dict[PartyKey, list[Interval]] = defaultdict(list)
-    for pattern in patterns:
-        raw[_pattern_key(pattern)].extend(pattern_occurrences(pattern, start, end, zone))
+    for instructor_id, aircraft_id, weekday, start_time, end_time, valid_from, valid_until in patterns:
+        key = ("instructor", instructor_id) if instructor_id else ("aircraft", aircraft_id)
+        for day in _pattern_days(weekday, valid_from, valid_until, days_by_weekday.get(weekday, [])):
+            occurrence = occurrences.get((day, start_time, end_time))
+            if occurrence is None:
+                occurrence = occurrences[(day, start_time, end_time)] = _occurrence_times(
+                    day, start_time, end_time, zone)
+            raw[key].append(occurrence)
     for key, intervals in raw.items():
-        result[key] = merge_intervals(intervals)
+        result[key] = merge_intervals(clip_intervals(intervals, start, end))
     if include_exceptions:
         for key, cuts in exceptions_by_party(start=start, end=end, instructor_ids=instructor_ids,
                                              aircraft_ids=aircraft_ids).items():
@@ -159,9 +183,9 @@ def exceptions_by_party(*, start: datetime, end: datetime, instructor_ids=(), ai
     out: dict[PartyKey, list[Interval]] = defaultdict(list)
     if condition is None:
         return out
-    for row in AvailabilityException.objects.filter(condition, start__lt=end, end__gt=start).only(
-            "instructor_id", "aircraft_id", "start", "end"):
-        out[_pattern_key(row)].append((row.start, row.end))
+    for instructor_id, aircraft_id, cut_start, cut_end in AvailabilityException.objects.filter(
+            condition, start__lt=end, end__gt=start).values_list("instructor_id", "aircraft_id", "start", "end"):
+        out[("instructor", instructor_id) if instructor_id else ("aircraft", aircraft_id)].append((cut_start, cut_end))
     return out
 
 
@@ -192,11 +216,12 @@ def free_intervals(*, start: datetime, end: datetime, instructor_ids=(), aircraf
                                            aircraft_ids=aircraft_ids, student_ids=student_ids,
                                            exclude_booking_ids=exclude_booking_ids)
     wanted = set(result)
-    for booking in bookings:
-        for key in (("instructor", booking.instructor_id), ("aircraft", booking.aircraft_id),
-                    ("student", booking.student_id)):
+    # Plain rows: the solver asks about every instructor and aircraft of the school at once.
+    for instructor_id, aircraft_id, student_id, booked_start, booked_end in bookings.values_list(
+            "instructor_id", "aircraft_id", "student_id", "start", "end"):
+        for key in (("instructor", instructor_id), ("aircraft", aircraft_id), ("student", student_id)):
             if key in wanted:
-                busy[key].append((booking.start, booking.end))
+                busy[key].append((booked_start, booked_end))
     for key, cuts in busy.items():
         result[key] = subtract_intervals(result[key], cuts)
     return result

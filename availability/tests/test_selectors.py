@@ -2,6 +2,8 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from django.test import override_settings
+from hypothesis import given
+from hypothesis import strategies as st
 
 from availability import selectors
 from bookings.tests.factories import AircraftFactory, BookingFactory, ExceptionFactory, PatternFactory
@@ -116,3 +118,21 @@ def test_the_ends_of_the_calendar_do_not_break_the_expansion(colleague):
     assert free[("instructor", colleague.pk)] == [(utc(9999, 12, 31, 20), datetime.max.replace(tzinfo=UTC))]
     assert selectors.free_intervals(start=datetime.min.replace(tzinfo=UTC), end=utc(1, 1, 2),
                                     instructor_ids=[colleague.pk])[("instructor", colleague.pk)] == []
+
+
+@given(
+    base=st.lists(st.tuples(st.integers(0, 200), st.integers(1, 40)), max_size=8),
+    cuts=st.lists(st.tuples(st.integers(-20, 220), st.integers(0, 40)), max_size=12),
+)
+def test_subtracting_intervals_leaves_exactly_the_minutes_no_cut_touches(base, cuts):
+    def as_times(pairs):
+        return [(utc(2026, 6, 1) + timedelta(minutes=s), utc(2026, 6, 1) + timedelta(minutes=s + n)) for s, n in pairs]
+
+    def minutes(intervals):
+        return {t for s, e in intervals for t in range(int((s - utc(2026, 6, 1)).total_seconds() // 60),
+                                                         int((e - utc(2026, 6, 1)).total_seconds() // 60))}
+
+    merged = selectors.merge_intervals(as_times(base))
+    left = selectors.subtract_intervals(merged, as_times(cuts))
+    assert minutes(left) == minutes(merged) - minutes(as_times(cuts))
+    assert left == selectors.merge_intervals(left)  # sorted, disjoint, nothing empty
