@@ -78,6 +78,9 @@ class FreeTime:
         index = bisect_right(self._starts, start) - 1
         return index >= 0 and self._ends[index] >= end
 
+    def intervals(self) -> list[Interval]:
+        return list(zip(self._starts, self._ends, strict=True))
+
 
 @dataclass(frozen=True)
 class Slot:
@@ -95,13 +98,20 @@ def feasible_slots(*, grid: list[datetime], duration: timedelta, student: FreeTi
     `instructors` is None for a solo flight (no instructor needed). `unavailable` holds (start, instructor id)
     pairs an instructor has declined, so the slot goes to the next instructor instead.
     """
+    # Nobody in a list can cover a window their union does not cover: one bisect rules out the hours when every
+    # instructor or every aircraft is off (nights, mostly) before walking the list in order of preference.
+    anyone_teaching = None if instructors is None else FreeTime(
+        interval for _, free in instructors for interval in free.intervals())
+    any_aircraft = FreeTime(interval for _, free in aircraft for interval in free.intervals())
     slots = []
     for start in grid:
         end = start + duration
-        if not student.covers(start, end):
+        if not student.covers(start, end) or not any_aircraft.covers(start, end):
             continue
         instructor_id = None
         if instructors is not None:
+            if not anyone_teaching.covers(start, end):
+                continue
             instructor_id = next(
                 (iid for iid, free in instructors if (start, iid) not in unavailable and free.covers(start, end)),
                 None,

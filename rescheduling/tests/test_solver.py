@@ -47,6 +47,16 @@ def test_feasible_slots_skip_declined_pairs_and_busy_students():
     assert [(s.start, s.instructor_id) for s in slots] == [(T0 + H, 2), (T0 + 2 * H, 1)]
 
 
+def test_two_instructors_each_free_for_half_the_lesson_do_not_make_a_slot():
+    everyone = FreeTime([(T0, T0 + 10 * H)])
+    slots = feasible_slots(
+        grid=[T0, T0 + 2 * H], duration=2 * H, student=everyone,
+        instructors=[(1, FreeTime([(T0, T0 + H)])), (2, FreeTime([(T0 + H, T0 + 2 * H), (T0 + 2 * H, T0 + 4 * H)]))],
+        aircraft=[(10, FreeTime([(T0, T0 + H)])), (11, FreeTime([(T0 + H, T0 + 4 * H)]))],
+    )
+    assert slots == [Slot(T0 + 2 * H, T0 + 4 * H, 2, 11)]
+
+
 def test_solo_slots_need_no_instructor():
     everyone = FreeTime([(T0, T0 + 10 * H)])
     slots = feasible_slots(grid=[T0], duration=H, student=everyone, instructors=None, aircraft=[(10, everyone)])

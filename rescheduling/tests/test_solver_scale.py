@@ -1,4 +1,4 @@
-"""The solver at school size: fixed queries whatever the counts, and well under 200 ms for a big school."""
+"""The solver at school size: the same nine queries whatever the counts, and under 100 ms for a big school."""
 
 import time
 from datetime import timedelta
@@ -55,19 +55,21 @@ def build_school(*, now, instructors: int, aircraft: int, students: int, booking
                                           "destination_airport").get(pk=held.pk)
 
 
-def count_queries(django_assert_max_num_queries, booking, now, limit):
-    with django_assert_max_num_queries(limit) as ctx:
+def count_queries(django_assert_num_queries, booking, now, expected):
+    with django_assert_num_queries(expected) as ctx:
         candidates = solver.find_candidates(booking=booking, now=now)
     return len(ctx.captured_queries), candidates
 
 
-QUERY_BUDGET = 10
+# Instructors in order, aircraft in order, free_intervals (patterns, exceptions, maintenance, bookings),
+# window_verdicts (minimums, stored forecasts), the student's usual hours.
+SOLVER_QUERIES = 9
 
 
 @pytest.mark.postgres
-def test_query_count_does_not_grow_with_the_school(db, now, django_assert_max_num_queries):
+def test_query_count_does_not_grow_with_the_school(db, now, django_assert_num_queries):
     small = build_school(now=now, instructors=2, aircraft=2, students=3, bookings=10, days=2)
-    small_queries, small_candidates = count_queries(django_assert_max_num_queries, small, now, QUERY_BUDGET)
+    small_queries, small_candidates = count_queries(django_assert_num_queries, small, now, SOLVER_QUERIES)
     assert small_candidates
     Booking.objects.all().delete()
     AvailabilityPattern.objects.all().delete()
@@ -75,13 +77,13 @@ def test_query_count_does_not_grow_with_the_school(db, now, django_assert_max_nu
     User.objects.filter(email__endswith="@scale.test").delete()
 
     big = build_school(now=now, instructors=30, aircraft=20, students=300, bookings=2000)
-    big_queries, big_candidates = count_queries(django_assert_max_num_queries, big, now, QUERY_BUDGET)
+    big_queries, big_candidates = count_queries(django_assert_num_queries, big, now, SOLVER_QUERIES)
     assert big_candidates
     assert big_queries == small_queries
 
 
 @pytest.mark.postgres
-def test_big_school_answers_well_under_200_ms(db, now):
+def test_big_school_answers_under_100_ms(db, now):
     booking = build_school(now=now, instructors=30, aircraft=20, students=300, bookings=2000)
     assert Booking.objects.count() == 2000
     solver.find_candidates(booking=booking, now=now)  # warm the connection and caches once
@@ -93,4 +95,5 @@ def test_big_school_answers_well_under_200_ms(db, now):
     median = sorted(timings)[2]
     print(f"solver median {median * 1000:.1f} ms over 5 runs, {len(candidates)} candidates")
     assert candidates
-    assert median < 0.2
+    # The product target is p95 under 100 ms (bench/solver.py); the median here leaves room for a busy machine.
+    assert median < 0.1
