@@ -114,13 +114,16 @@ def run_monitor(event=None, context=None, *, hours=None, dry_run=False, now=None
         services.forecasts_store(answers=collected.answers, fetched_at=now)
         services.provider_calls_record(calls=calls, run_id=run_id)
         current = services.checks_record(checks=judged, now=now, run_id=run_id)
+        # Verdict changes (mostly unknown -> ok on first sight) are set-based; only the few bookings whose
+        # verdict calls for a hold, a release or an alert go through the per-booking outcome below.
+        summary["verdicts_changed"] = services.weather_statuses_record(bookings=bookings, checks=current, now=now)
         # The sweep (fetch, judge, store) apart from acting on it: first detections open reschedule requests.
         summary["sweep_seconds"] = round(time.monotonic() - clock, 2)
-        by_id = {b.pk: b for b in bookings}
         budget = float(getattr(settings, "WEATHER_OUTCOME_BUDGET_SECONDS", 300))
         summary["deferred"] = 0
-        for item in judged:
-            booking = by_id[item.booking_id]
+        for booking in bookings:
+            if not services.outcome_needs_action(booking=booking, check=current[booking.pk]):
+                continue
             if time.monotonic() - clock > budget:
                 # A burst of first detections (each opens a reschedule request) must not outlive the
                 # scheduler's time limit; the next run finds these bookings not yet held and acts then.

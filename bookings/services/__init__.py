@@ -21,11 +21,13 @@ from bookings.services.weather import (
     booking_place_on_weather_hold,
     booking_record_weather,
     booking_release_weather_hold,
+    bookings_record_weather_bulk,
 )
 
 __all__ = [
     "LOCK_NAMESPACES", "MAX_ADVANCE", "MAX_DURATION", "MIN_DURATION", "BookingBusy", "aircraft_create",
     "aircraft_update", "airport_get_or_create", "airport_update", "booking_cancel", "booking_create",
     "booking_mark_rescheduled", "booking_place_on_weather_hold", "booking_record_weather",
-    "booking_release_weather_hold", "booking_snapshot", "booking_update", "conflict_from_integrity_error",
+    "booking_release_weather_hold", "booking_snapshot", "booking_update", "bookings_record_weather_bulk",
+    "conflict_from_integrity_error",
 ]

@@ -1,11 +1,13 @@
 """Weather holds and verdicts on bookings, written by the weather monitor."""
 
+from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
 
-from audit.services import audit_record
+from audit.services import audit_record, audit_record_many
 from bookings.models import (
     Booking,
     BookingStatus,
@@ -62,3 +64,50 @@ def booking_record_weather(*, booking: Booking, weather_status: str, checked_at:
             audit_record(action="booking.weather_changed", object_type="booking", object_id=booking.pk,
                          before={"weather_status": previous},
                          after={"weather_status": weather_status, "checked_at": checked_at})
+
+
+# Bookings per statement in bookings_record_weather_bulk: PostgreSQL takes 20,000 ids in one IN list easily,
+# and SQLite's default limit on bound parameters (32,766) is above it.
+BULK_CHUNK = 20_000
+
+
+def bookings_record_weather_bulk(*, changes: Sequence[tuple[int, str, str]], checked_at: datetime) -> int:
+    """Store many bookings' new verdicts at once: (booking id, status the caller saw, new status) each.
+
+    The set-based twin of `booking_record_weather` for the weather monitor: the bookings are locked and
+    their stored verdicts read in one statement, written with one UPDATE per new status, and every real
+    change audited per booking (`booking.weather_changed`, before/after as the single version writes) in
+    one bulk insert. The audited `before` is what the database held, not what the caller saw, so a booking
+    changed meanwhile is still recorded truthfully. Returns how many bookings changed verdict.
+    """
+    wanted: dict[int, str] = {}
+    for booking_id, _seen, weather_status in changes:
+        if weather_status not in WeatherStatus.values:
+            raise ApplicationError(f"Unknown weather status {weather_status!r}.", code="invalid",
+                                   fields={"weather_status": [f"Choose one of: {', '.join(WeatherStatus.values)}."]})
+        wanted[booking_id] = weather_status
+    if not wanted:
+        return 0
+    ids = sorted(wanted)
+    events = []
+    with transaction.atomic():
+        for start in range(0, len(ids), BULK_CHUNK):
+            chunk = ids[start:start + BULK_CHUNK]
+            # Locked in id order, like every other multi-row writer, so two writers cannot deadlock.
+            stored = dict(Booking.objects.select_for_update().filter(pk__in=chunk).order_by("pk")
+                          .values_list("pk", "weather_status"))
+            by_status: dict[str, list[int]] = defaultdict(list)
+            for booking_id in chunk:
+                if booking_id in stored:
+                    by_status[wanted[booking_id]].append(booking_id)
+            for weather_status, group in sorted(by_status.items()):
+                Booking.objects.filter(pk__in=group).update(weather_status=weather_status,
+                                                            weather_checked_at=checked_at)
+            events.extend(
+                {"action": "booking.weather_changed", "object_type": "booking", "object_id": booking_id,
+                 "before": {"weather_status": stored[booking_id]},
+                 "after": {"weather_status": wanted[booking_id], "checked_at": checked_at}}
+                for booking_id in chunk if booking_id in stored and stored[booking_id] != wanted[booking_id]
+            )
+        audit_record_many(events=events)
+    return len(events)

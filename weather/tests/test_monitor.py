@@ -6,6 +6,7 @@ import psycopg
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from audit.models import AuditEvent
 from bookings.tests.factories import AirportFactory, BookingFactory
@@ -15,6 +16,9 @@ from weather.jobs import MONITOR_LOCK_KEY, run_monitor
 from weather.judging import route_points
 from weather.models import ForecastSeries, ProviderCall, WeatherCheck
 from weather.selectors import latest_check, provider_stats, window_verdicts
+from weather.services import _INSERT_CHECKS_SQL
+
+_INSERTED_COLUMNS = [c.strip() for c in _INSERT_CHECKS_SQL.split("(", 1)[1].split(")", 1)[0].split(",")]
 
 
 def in_window(flight):
@@ -204,3 +208,58 @@ def test_the_command_prints_a_one_line_summary(weather, flight, now, capsys):
     out = capsys.readouterr().out
     assert f"booking {flight.pk}: ok" in out
     assert out.strip().splitlines()[-1].startswith("Dry run: 1 bookings at 1 locations")
+
+
+def _monitor_queries(now) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        run_monitor(now=now)
+    return len(queries)
+
+
+def _add_flights(kpao, now, count, first_hour=6):
+    for k in range(count):
+        BookingFactory(departure_airport=kpao, destination_airport=kpao, start=now + timedelta(hours=first_hour + k),
+                       end=now + timedelta(hours=first_hour + k + 1))
+
+
+def test_database_statements_do_not_grow_with_the_number_of_bookings(weather, flight, now, kpao,
+                                                                      django_assert_max_num_queries):
+    """First sight writes every verdict change in set-based statements, a repeat run only moves checked_at:
+    the same number of statements for 1 booking as for 25."""
+    one_first, one_again = _monitor_queries(now), _monitor_queries(now + timedelta(minutes=10))
+    WeatherCheck.objects.all().delete()
+    _add_flights(kpao, now, 24)
+    type(flight).objects.update(weather_status="unknown")
+    with django_assert_max_num_queries(one_first):
+        summary = run_monitor(now=now + timedelta(minutes=20))
+    assert summary["bookings"] == 25 and summary["ok"] == 25 and summary["verdicts_changed"] == 25
+    with django_assert_max_num_queries(one_again):
+        assert run_monitor(now=now + timedelta(minutes=30))["verdicts_changed"] == 0
+    assert one_again < one_first <= 20
+    changed = AuditEvent.objects.filter(action="booking.weather_changed")
+    assert changed.count() == 26  # the first flight twice (unknown -> ok, reset, ok again), every other once
+    assert {(e.before["weather_status"], e.after["weather_status"]) for e in changed} == {("unknown", "ok")}
+    assert set(type(flight).objects.values_list("weather_status", flat=True)) == {"ok"}
+
+
+def test_conflicts_among_many_bookings_still_hold_only_their_own(weather, flight, now, kpao, owner):
+    _add_flights(kpao, now, 6, first_hour=8)
+    weather.owm = storm_over(flight)
+    summary = run_monitor(now=now)
+    assert summary["conflict"] == 1 and summary["held"] == 1 and summary["ok"] == 6
+    flight.refresh_from_db()
+    assert flight.status == "weather_hold" and flight.weather_status == "conflict"
+    others = type(flight).objects.exclude(pk=flight.pk)
+    assert set(others.values_list("status", "weather_status")) == {("scheduled", "ok")}
+    assert RescheduleRequest.objects.filter(booking=flight).count() == 1
+    assert RescheduleRequest.objects.count() == 1
+
+
+def test_checks_inserted_in_bulk_read_back_like_any_other(weather, flight, now):
+    run_monitor(now=now)
+    check = latest_check(booking=flight)
+    stored = WeatherCheck.objects.get(pk=check.pk)
+    assert stored.window_start == flight.start - timedelta(minutes=30) and stored.window_end == flight.end
+    assert stored.created_at == stored.checked_at == now and stored.run_id.startswith("weather-monitor-")
+    assert stored.minimums["training_level"] == "private_pilot" and stored.points and stored.agreement
+    assert {f.column for f in WeatherCheck._meta.concrete_fields} - {"id"} == set(_INSERTED_COLUMNS)
