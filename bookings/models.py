@@ -117,6 +117,8 @@ class Booking(models.Model):
             models.Index(fields=["aircraft", "start"], name="booking_aircraft_start_idx"),
             models.Index(fields=["instructor", "start"], name="booking_instructor_start_idx"),
             models.Index(fields=["student", "start"], name="booking_student_start_idx"),
+            # Operations staff's bookings list pages through every booking in this order.
+            models.Index(fields=["start", "id"], name="booking_start_id_idx"),
         ]
         constraints = [
             models.CheckConstraint(name="booking_ends_after_start", condition=Q(end__gt=F("start"))),

@@ -120,9 +120,9 @@ class TestWhoSeesWhat:
         for day in range(2, 30):
             BookingFactory(aircraft=plane, start=at(day, 16), end=at(day, 18))
         client = api.as_user(staff)
-        with django_assert_max_num_queries(4):
+        with django_assert_max_num_queries(3):
             small = client.get(BOOKINGS, {"page_size": 2})
-        with django_assert_max_num_queries(4):
+        with django_assert_max_num_queries(3):
             large = client.get(BOOKINGS, {"page_size": 100})
         assert len(small.json()["results"]) == 2 and len(large.json()["results"]) == 28
 

@@ -1,0 +1,89 @@
+"""The bookings list renders plain rows (bookings.selectors.booking_rows) for speed; what a caller reads must stay
+exactly what BookingSerializer shows for the same booking, and a page must cost a fixed number of queries."""
+
+import pytest
+from django.utils import timezone
+
+from bookings.api.serializers import BookingSerializer
+from bookings.models import Booking
+from bookings.tests.conftest import at
+from bookings.tests.factories import AirportFactory, BookingFactory
+
+BOOKINGS = "/api/v1/bookings/"
+
+
+@pytest.fixture
+def school(owner, stranger, colleague, plane, kpao):
+    ksns = AirportFactory(icao="KSNS", name="Salinas Municipal", city="Salinas", latitude=36.6628,
+                          longitude=-121.6064, elevation_ft=85)
+    old = BookingFactory(student=owner, instructor=colleague, aircraft=plane, start=at(2, 16), end=at(2, 18),
+                         status="rescheduled")
+    replacement = BookingFactory(student=owner, instructor=colleague, aircraft=plane, rescheduled_from=old,
+                                 departure_airport=kpao, destination_airport=ksns, start=at(4, 16), end=at(4, 18),
+                                 status="confirmed")
+    solo = BookingFactory(student=stranger, instructor=None, lesson_type="solo", aircraft=plane,
+                          start=at(3, 16, 30), end=at(3, 17, 45), weather_status="marginal")
+    cancelled = BookingFactory(student=stranger, instructor=colleague, aircraft=plane, start=at(5, 9),
+                               end=at(5, 10), status="cancelled")
+    return [old, solo, replacement, cancelled]
+
+
+def serialized(bookings):
+    """What the one-booking endpoints (retrieve, create) show for each booking: the reference."""
+    return [dict(BookingSerializer(Booking.objects.get(pk=b.pk)).data) for b in bookings]
+
+
+@pytest.mark.django_db
+class TestListBody:
+    def test_each_row_is_exactly_what_the_serializer_shows(self, api, staff, school):
+        body = api.as_user(staff).get(BOOKINGS).json()
+        assert body["count"] == 4 and body["next"] is None and body["previous"] is None
+        assert body["results"] == serialized(school)
+        assert [list(row) for row in body["results"]] == [list(row) for row in serialized(school)]
+        old, solo, replacement, _ = body["results"]
+        assert (old["rescheduled_to"], replacement["rescheduled_from"]) == (replacement["id"], old["id"])
+        assert (replacement["departure_airport"], replacement["destination_airport"]) == ("KPAO", "KSNS")
+        assert solo["instructor"] is None and solo["start"] == "2026-06-03T16:30:00Z"
+
+    def test_times_follow_the_active_time_zone_like_the_serializer(self, api, staff, school):
+        with timezone.override("America/Los_Angeles"):
+            rows = api.as_user(staff).get(BOOKINGS).json()["results"]
+            assert rows == serialized(school)
+        assert rows[0]["start"] == "2026-06-02T09:00:00-07:00"
+
+    def test_each_person_still_sees_only_their_own(self, api, owner, stranger, colleague, school):
+        old, solo, replacement, cancelled = school
+
+        def ids(user, **query):
+            return [row["id"] for row in api.as_user(user).get(BOOKINGS, query).json()["results"]]
+
+        assert ids(owner) == [old.pk, replacement.pk]
+        assert ids(stranger) == [solo.pk, cancelled.pk]
+        assert ids(colleague) == [old.pk, replacement.pk, cancelled.pk]
+        assert ids(stranger, student=owner.pk) == []
+
+    def test_pages_without_filters_and_unknown_parameters_are_not_filters(self, api, staff, school):
+        client = api.as_user(staff)
+        first = client.get(BOOKINGS, {"page_size": 3, "ordering": "-start"}).json()
+        assert [row["id"] for row in first["results"]] == [b.pk for b in school[:3]]
+        assert first["count"] == 4 and first["next"].endswith("?ordering=-start&page=2&page_size=3")
+        second = client.get(first["next"]).json()
+        assert [row["id"] for row in second["results"]] == [school[3].pk] and second["previous"]
+        assert client.get(BOOKINGS, {"page": 3, "page_size": 3}).status_code == 404
+
+
+@pytest.mark.django_db
+class TestListQueries:
+    @pytest.mark.parametrize("who", ["staff", "owner", "colleague"])
+    def test_a_page_is_three_queries_whatever_its_size(self, api, request, plane, school, who,
+                                                       django_assert_num_queries):
+        for day in range(6, 30):
+            BookingFactory(student=request.getfixturevalue("owner"), instructor=request.getfixturevalue("colleague"),
+                           aircraft=plane, start=at(day, 16), end=at(day, 18))
+        client = api.as_user(request.getfixturevalue(who))
+        # The signed-in user (JWT), the count and the page itself, with airports and replacements inside it.
+        with django_assert_num_queries(3):
+            small = client.get(BOOKINGS, {"page_size": 2})
+        with django_assert_num_queries(3):
+            large = client.get(BOOKINGS, {"page_size": 100, "status": ["scheduled", "rescheduled"]})
+        assert len(small.json()["results"]) == 2 and len(large.json()["results"]) >= 25
