@@ -104,7 +104,9 @@ def sweep(server: FakeHTTPServer) -> dict:
             "sweep_seconds": summary.get("sweep_seconds"), "locations": summary["locations"],
             "provider_requests": len(server.requests) - before,
             "expected_requests": summary["locations"] * len(PROVIDERS), "queries": queries.count,
-            "held": summary.get("held"), "conflict": summary.get("conflict"), "errors": summary.get("errors")}
+            "held": summary.get("held"), "released": summary.get("released"),
+            "verdicts_changed": summary.get("verdicts_changed"), "conflict": summary.get("conflict"),
+            "errors": summary.get("errors")}
 
 
 def main() -> int:
