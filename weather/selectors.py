@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Max, Q, Sum
+from django.db import connection
+from django.db.models import Count, Max, OuterRef, Q, Subquery, Sum
 
 from weather import forecasts
 from weather.judging import (
@@ -21,6 +22,10 @@ from weather.judging import (
 )
 from weather.models import ForecastSeries, ProviderCall, WeatherCheck, WeatherMinimums
 from weather.providers.base import HourlyWeather
+
+# Bookings per statement when reading and touching checks; PostgreSQL takes IN lists this long easily and
+# SQLite's default bound-parameter limit (32,766) is above it.
+CHECK_CHUNK = 20_000
 
 
 @dataclass
@@ -45,6 +50,28 @@ def minimums_for(table: dict[str, Minimums], training_level: str) -> Minimums:
 
 def latest_check(*, booking) -> WeatherCheck | None:
     return WeatherCheck.objects.filter(booking=booking).order_by("-checked_at", "-id").first()
+
+
+def latest_checks(*, booking_ids: Sequence[int], fields: Sequence[str] | None = None) -> dict[int, WeatherCheck]:
+    """The latest check of each booking, by booking id: one query per 20,000 bookings, so lists stay flat."""
+    latest = {}
+    for start in range(0, len(booking_ids), CHECK_CHUNK):
+        chunk = booking_ids[start:start + CHECK_CHUNK]
+        checks = WeatherCheck.objects.filter(booking_id__in=chunk)
+        if fields:
+            checks = checks.only(*fields)
+        if connection.vendor == "postgresql":
+            # DISTINCT ON walks weathercheck_latest_idx once instead of a correlated subquery per booking.
+            rows = checks.order_by("booking_id", "-checked_at", "-id").distinct("booking_id")
+        else:
+            latest_ids = (WeatherCheck.objects.filter(booking_id=OuterRef("booking_id"))
+                          .order_by("-checked_at", "-id").values("id")[:1])
+            ids = (WeatherCheck.objects.filter(booking_id__in=chunk).annotate(latest_id=Subquery(latest_ids))
+                   .values_list("latest_id", flat=True).distinct())
+            rows = checks.filter(id__in=list(ids))
+        for check in rows:
+            latest[check.booking_id] = check
+    return latest
 
 
 def booking_weather_get(*, actor, booking_id: int):

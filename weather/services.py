@@ -10,7 +10,6 @@ from datetime import datetime, timedelta
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
-from django.db.models import OuterRef, Subquery
 
 from audit.services import audit_record
 from config.exceptions import ApplicationError
@@ -18,11 +17,9 @@ from weather import forecasts
 from weather.judging import CONFLICT, OK, UNKNOWN, WindowJudgement
 from weather.models import ForecastSeries, ProviderCall, WeatherCheck, WeatherMinimums
 from weather.providers.base import HourlyWeather
+from weather.selectors import CHECK_CHUNK, latest_checks
 
 FORECAST_KEEP_PAST = timedelta(hours=6)
-# Bookings per statement when reading and touching checks; PostgreSQL takes IN lists this long easily and
-# SQLite's default bound-parameter limit (32,766) is above it.
-CHECK_CHUNK = 20_000
 # New check rows per INSERT: each carries its points and reasons as JSON, a few kB, so 10,000 is tens of MB.
 CHECK_INSERT_BATCH = 10_000
 
@@ -85,26 +82,6 @@ class CheckInput:
     providers: list
 
 
-def _latest_checks(booking_ids: Sequence[int]) -> dict[int, WeatherCheck]:
-    """The latest check of each booking (id, booking and fingerprint loaded), one query per 20,000 bookings."""
-    latest = {}
-    for start in range(0, len(booking_ids), CHECK_CHUNK):
-        chunk = booking_ids[start:start + CHECK_CHUNK]
-        checks = WeatherCheck.objects.filter(booking_id__in=chunk).only("id", "booking_id", "fingerprint")
-        if connection.vendor == "postgresql":
-            # DISTINCT ON walks weathercheck_latest_idx once instead of a correlated subquery per booking.
-            rows = checks.order_by("booking_id", "-checked_at", "-id").distinct("booking_id")
-        else:
-            latest_ids = (WeatherCheck.objects.filter(booking_id=OuterRef("booking_id"))
-                          .order_by("-checked_at", "-id").values("id")[:1])
-            ids = (WeatherCheck.objects.filter(booking_id__in=chunk).annotate(latest_id=Subquery(latest_ids))
-                   .values_list("latest_id", flat=True).distinct())
-            rows = checks.filter(id__in=list(ids))
-        for check in rows:
-            latest[check.booking_id] = check
-    return latest
-
-
 @transaction.atomic
 def checks_record(*, checks: Sequence[CheckInput], now: datetime, run_id: str) -> dict[int, WeatherCheck]:
     """One check per booking. The same judgement as the booking's latest check only moves its `checked_at`,
@@ -115,7 +92,7 @@ def checks_record(*, checks: Sequence[CheckInput], now: datetime, run_id: str) -
     """
     if not checks:
         return {}
-    latest = _latest_checks([c.booking_id for c in checks])
+    latest = latest_checks(booking_ids=[c.booking_id for c in checks], fields=("id", "booking_id", "fingerprint"))
     unchanged, new_rows, current = [], [], {}
     for c in checks:
         fingerprint = check_fingerprint(judgement=c.judgement, minimums=c.minimums, providers=c.providers)

@@ -9,7 +9,7 @@ from django.conf import settings
 from availability.selectors import free_intervals
 from bookings.selectors import booking_list
 from rescheduling.selectors import request_list
-from weather.selectors import latest_check
+from weather.selectors import latest_checks
 from web import charts
 
 UPCOMING_DAYS = 14
@@ -42,17 +42,18 @@ def check_reasons(check) -> list[str]:
 def flight_rows(*, bookings, actor, with_requests: bool = True) -> list[FlightRow]:
     """Each booking with its latest weather reasons and, when it has one, its pending reschedule request.
 
-    One weather query per booking: the lists are bounded (a dashboard shows at most DASHBOARD_FLIGHTS, the
-    dispatch board two days of a school's flights).
+    One query for the weather of every listed booking, however many there are.
     """
     bookings = list(bookings)
     pending = {}
     if with_requests and bookings:
         for request in request_list(actor=actor, filters={"status": ["pending"]}):
             pending.setdefault(request.booking_id, request)
+    checks = latest_checks(booking_ids=[b.id for b in bookings],
+                           fields=("id", "booking_id", "status", "reasons", "checked_at"))
     rows = []
     for booking in bookings:
-        check = latest_check(booking=booking)
+        check = checks.get(booking.id)
         rows.append(FlightRow(
             booking=booking,
             weather_status=(getattr(check, "status", None) or booking.weather_status or "unknown"),
