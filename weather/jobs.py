@@ -45,9 +45,10 @@ def _single_run():
                 cursor.execute("SELECT pg_advisory_unlock(%s)", [MONITOR_LOCK_KEY])
 
 
-def run_monitor(event=None, context=None, *, hours=None, dry_run=False, now=None,
+def run_monitor(event=None, context=None, *, hours=None, dry_run=False, now=None, booking_ids=None,
                 progress: Callable[[int], None] | None = None) -> dict:
-    """Judge every active booking starting within the lookahead and act on what changed.
+    """Judge every active booking starting within the lookahead (or only `booking_ids` among them, for an
+    operator's "check now") and act on what changed.
 
     Safe to run twice and concurrently: a second run with the same weather changes nothing and sends
     nothing. With dry_run, judges and reports without writing anything or notifying anyone.
@@ -61,7 +62,10 @@ def run_monitor(event=None, context=None, *, hours=None, dry_run=False, now=None
         if not acquired:
             logger.info("weather monitor skipped: another run holds the lock")
             return {"skipped": True, "reason": "another weather monitor run is in progress"}
-        bookings = list(bookings_for_weather_monitor(start=now, end=now + timedelta(hours=hours)))
+        upcoming = bookings_for_weather_monitor(start=now, end=now + timedelta(hours=hours))
+        if booking_ids is not None:
+            upcoming = upcoming.filter(id__in=list(booking_ids))
+        bookings = list(upcoming)
         providers = configured_providers()
         table = minimums_by_level()
 

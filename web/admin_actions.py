@@ -19,7 +19,7 @@ from weather.selectors import latest_check
 
 @admin.action(description="Run the weather check now for the selected flights")
 def check_weather_now(modeladmin, request, queryset):
-    """The monitor judges every active flight starting within a window; reach out to the latest one chosen."""
+    """Judge exactly the chosen flights now, as the scheduled monitor would, and act on the result."""
     # Imported here: jobs modules set Django up for scheduled events, which must not happen while apps load.
     from weather.jobs import run_monitor
 
@@ -32,15 +32,15 @@ def check_weather_now(modeladmin, request, queryset):
     if not chosen:
         return
     hours = max(1, math.ceil((chosen[-1].start - now) / timedelta(hours=1)) + 1)
-    summary = run_monitor(hours=hours, now=now)
+    summary = run_monitor(hours=hours, now=now, booking_ids=[booking.pk for booking in chosen])
     if summary.get("skipped"):
         modeladmin.message_user(request, "A weather check is already running; try again in a minute.",
                                 messages.WARNING)
         return
     modeladmin.message_user(
         request,
-        f"Weather checked for {summary['bookings']} flight(s) in the next {hours} h, the {len(chosen)} selected "
-        f"included: {summary['conflict']} conflict, {summary['marginal']} marginal, {summary['ok']} ok, "
+        f"Weather checked for {summary['bookings']} selected flight(s): "
+        f"{summary['conflict']} conflict, {summary['marginal']} marginal, {summary['ok']} ok, "
         f"{summary['unknown']} unknown; {summary['held']} put on hold, {summary['released']} released.",
         messages.ERROR if summary.get("errors") else messages.SUCCESS,
     )
