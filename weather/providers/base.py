@@ -6,6 +6,7 @@ Each provider module converts its own units (metres, m/s, km/h, Kelvin) before a
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -84,7 +85,7 @@ class BatchResult:
     requests: int = 0
 
 
-class WeatherProvider:
+class WeatherProvider(ABC):
     """One source of forecasts. Subclasses set `name` and implement `fetch_batch`."""
 
     name: str = ""
@@ -96,5 +97,6 @@ class WeatherProvider:
     def serves(self, location: Location) -> bool:
         return location.is_airport or self.serves_points
 
+    @abstractmethod
     def fetch_batch(self, locations: Sequence[Location], *, now: datetime) -> BatchResult:
-        raise NotImplementedError
+        """Hourly forecasts for these locations; raises ProviderError when the call itself fails."""
