@@ -1,55 +1,22 @@
-"""Factories for notification tests. Bookings are built directly, the way the bookings app stores them."""
+"""Factories for notification tests, on top of the bookings app's."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import factory
 from django.utils import timezone
 
-from accounts.tests.factories import InstructorFactory, StudentFactory
-from bookings.models import Aircraft, Airport, Booking
+from accounts.tests.factories import StudentFactory
+from bookings.tests import factories as bookings_factories
 from notifications.models import Channel, Notification, NotificationKind, NotificationStatus
 
 # Saturday 28 November 2026, 09:00 in Palo Alto (PST, UTC-8).
 SATURDAY_MORNING = datetime(2026, 11, 28, 17, 0, tzinfo=UTC)
 
 
-class AirportFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Airport
-        django_get_or_create = ("icao",)
+class BookingFactory(bookings_factories.BookingFactory):
+    """Saturday morning at Palo Alto, so rendered local times are fixed."""
 
-    icao = "KPAO"
-    name = "Palo Alto Airport"
-    city = "Palo Alto"
-    country = "US"
-    latitude = 37.4611
-    longitude = -122.1150
-    elevation_ft = 7
-    time_zone = "America/Los_Angeles"
-
-
-class AircraftFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Aircraft
-
-    tail_number = factory.Sequence(lambda n: f"N{500 + n}NT")
-    model = "Cessna 172S"
-    home_airport = factory.SubFactory(AirportFactory)
-
-
-class BookingFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Booking
-
-    student = factory.SubFactory(StudentFactory)
-    instructor = factory.SubFactory(InstructorFactory)
-    aircraft = factory.SubFactory(AircraftFactory)
-    departure_airport = factory.SubFactory(AirportFactory)
-    destination_airport = factory.SelfAttribute("departure_airport")
     start = SATURDAY_MORNING
-    end = factory.LazyAttribute(lambda b: b.start + timedelta(hours=2))
-    lesson_type = "dual"
-    status = "scheduled"
 
 
 class NotificationFactory(factory.django.DjangoModelFactory):

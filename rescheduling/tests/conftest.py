@@ -4,7 +4,8 @@ import pytest
 import time_machine
 
 from accounts.tests.factories import InstructorFactory
-from rescheduling.tests.factories import AircraftFactory, BookingFactory, available_all_week
+from bookings.tests.factories import AircraftFactory
+from rescheduling.tests.factories import BookingFactory, available_all_week
 
 # A Monday morning; every test of this app runs at this instant unless it moves the clock itself.
 NOW = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)

@@ -1,55 +1,20 @@
-"""Factories for rescheduling tests. Bookings, aircraft and patterns are built directly (the way the bookings
-and availability apps store them) so a test can set up any school without going through their services."""
+"""Factories for rescheduling tests, on top of the bookings app's: a test can set up any school without going
+through the services."""
 
 from datetime import time, timedelta
 
 import factory
 from django.utils import timezone
 
-from accounts.tests.factories import InstructorFactory, StudentFactory
 from availability.models import AvailabilityPattern
-from bookings.models import Aircraft, Airport, Booking
+from bookings.tests import factories as bookings_factories
 from rescheduling.models import OptionSource, RescheduleOption, RescheduleRequest
 
 
-class AirportFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Airport
-        django_get_or_create = ("icao",)
+class BookingFactory(bookings_factories.BookingFactory):
+    """Tomorrow at this minute, so solver tests start from a slot near now."""
 
-    icao = "KPAO"
-    name = "Palo Alto Airport"
-    city = "Palo Alto"
-    country = "US"
-    latitude = 37.4611
-    longitude = -122.1150
-    elevation_ft = 7
-    time_zone = "America/Los_Angeles"
-    runway_headings = [130, 310]
-
-
-class AircraftFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Aircraft
-
-    tail_number = factory.Sequence(lambda n: f"N{100 + n}SP")
-    model = "Cessna 172S"
-    home_airport = factory.SubFactory(AirportFactory)
-
-
-class BookingFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Booking
-
-    student = factory.SubFactory(StudentFactory)
-    instructor = factory.SubFactory(InstructorFactory)
-    aircraft = factory.SubFactory(AircraftFactory)
-    departure_airport = factory.SubFactory(AirportFactory)
-    destination_airport = factory.SelfAttribute("departure_airport")
     start = factory.LazyFunction(lambda: timezone.now().replace(microsecond=0) + timedelta(days=1))
-    end = factory.LazyAttribute(lambda b: b.start + timedelta(hours=2))
-    lesson_type = "dual"
-    status = "scheduled"
 
 
 class PatternFactory(factory.django.DjangoModelFactory):

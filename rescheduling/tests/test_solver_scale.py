@@ -1,6 +1,6 @@
-"""The solver at school size: the same nine queries whatever the counts, and under 100 ms for a big school."""
+"""The solver at school size: the same nine queries whatever the counts. Its time is measured by `make bench`
+(bench/solver.py), not here, where a busy machine would make a timing flaky."""
 
-import time
 from datetime import timedelta
 
 import pytest
@@ -8,8 +8,8 @@ import pytest
 from accounts.models import Role, TrainingLevel, User
 from availability.models import AvailabilityPattern
 from bookings.models import Aircraft, Booking
+from bookings.tests.factories import AirportFactory
 from rescheduling import solver
-from rescheduling.tests.factories import AirportFactory
 from rescheduling.tests.weather_data import store_forecast
 
 SLOTS_PER_DAY = 7  # 2-hour blocks from 07:00 to 21:00
@@ -80,20 +80,3 @@ def test_query_count_does_not_grow_with_the_school(db, now, django_assert_num_qu
     big_queries, big_candidates = count_queries(django_assert_num_queries, big, now, SOLVER_QUERIES)
     assert big_candidates
     assert big_queries == small_queries
-
-
-@pytest.mark.postgres
-def test_big_school_answers_under_100_ms(db, now):
-    booking = build_school(now=now, instructors=30, aircraft=20, students=300, bookings=2000)
-    assert Booking.objects.count() == 2000
-    solver.find_candidates(booking=booking, now=now)  # warm the connection and caches once
-    timings = []
-    for _ in range(5):
-        started = time.perf_counter()
-        candidates = solver.find_candidates(booking=booking, now=now)
-        timings.append(time.perf_counter() - started)
-    median = sorted(timings)[2]
-    print(f"solver median {median * 1000:.1f} ms over 5 runs, {len(candidates)} candidates")
-    assert candidates
-    # The product target is p95 under 100 ms (bench/solver.py); the median here leaves room for a busy machine.
-    assert median < 0.1
