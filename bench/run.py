@@ -75,9 +75,10 @@ class Gunicorn:
     def __init__(self, env: dict, *, workers: int, threads: int):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.cmd = [str(Path(PYTHON).parent / "gunicorn"), "config.wsgi:application", "--bind",
-                    f"127.0.0.1:{self.port}", "--workers", str(workers), "--worker-class", "gthread",
-                    "--threads", str(threads), "--keep-alive", "5", "--backlog", "256", "--log-level", "warning"]
+        # The production gunicorn settings (config/gunicorn.py), on loopback, with the sizes this run asks for.
+        self.cmd = [str(Path(PYTHON).parent / "gunicorn"), "--config", str(ROOT / "config" / "gunicorn.py"),
+                    "config.wsgi:application", "--bind", f"127.0.0.1:{self.port}", "--workers", str(workers),
+                    "--threads", str(threads)]
         self.env = env
         self.process = None
 
@@ -246,8 +247,8 @@ def main(argv=None) -> int:
     parser.add_argument("--database", default="fsp_bench")
     parser.add_argument("--duration", type=float, default=15.0, help="measured seconds per API scenario")
     parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--workers", type=int, default=int(os.environ.get("BENCH_WORKERS", "2")))
-    parser.add_argument("--threads", type=int, default=int(os.environ.get("BENCH_THREADS", "8")))
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("BENCH_WORKERS", "4")))
+    parser.add_argument("--threads", type=int, default=int(os.environ.get("BENCH_THREADS", "2")))
     parser.add_argument("--only", action="append", choices=["api", "sweep", "solver", "delivery"])
     parser.add_argument("--output", default=str(ROOT / "artifacts" / "bench.json"))
     args = parser.parse_args(argv)

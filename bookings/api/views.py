@@ -163,6 +163,7 @@ class BookingViewSet(RetryAfterMixin, mixins.ListModelMixin, viewsets.GenericVie
         data = dict(serializer.validated_data)
         data.setdefault("student", request.user)
         booking = services.booking_create(actor=request.user, **data)
+        booking.replacement_id = None  # Just created: nothing can have replaced it yet.
         return Response(BookingSerializer(booking).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=BookingUpdateSerializer, responses={200: BookingSerializer})

@@ -3,6 +3,7 @@ exactly what BookingSerializer shows for the same booking, and a page must cost 
 
 import pytest
 from django.utils import timezone
+from rest_framework import serializers
 
 from bookings.api.serializers import BookingSerializer
 from bookings.models import Booking
@@ -29,8 +30,9 @@ def school(owner, stranger, colleague, plane, kpao):
 
 
 def serialized(bookings):
-    """What the one-booking endpoints (retrieve, create) show for each booking: the reference."""
-    return [dict(BookingSerializer(Booking.objects.get(pk=b.pk)).data) for b in bookings]
+    """The reference: DRF's own rendering, field by field, of BookingSerializer's declared fields."""
+    return [dict(serializers.ModelSerializer.to_representation(BookingSerializer(), Booking.objects.get(pk=b.pk)))
+            for b in bookings]
 
 
 @pytest.mark.django_db
@@ -44,6 +46,14 @@ class TestListBody:
         assert (old["rescheduled_to"], replacement["rescheduled_from"]) == (replacement["id"], old["id"])
         assert (replacement["departure_airport"], replacement["destination_airport"]) == ("KPAO", "KSNS")
         assert solo["instructor"] is None and solo["start"] == "2026-06-03T16:30:00Z"
+
+    def test_one_booking_reads_the_same_as_in_the_list(self, api, owner, school):
+        old, _, replacement, _ = school
+        client = api.as_user(owner)
+        listed = {row["id"]: row for row in client.get(BOOKINGS).json()["results"]}
+        for booking in (old, replacement):
+            assert client.get(f"{BOOKINGS}{booking.pk}/").json() == listed[booking.pk]
+        assert listed[old.pk] == serialized([old])[0]
 
     def test_times_follow_the_active_time_zone_like_the_serializer(self, api, staff, school):
         with timezone.override("America/Los_Angeles"):
