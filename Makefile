@@ -14,7 +14,7 @@ $(VENV)/.local-installed: requirements/base.txt requirements/local.txt | $(BIN)/
 	$(BIN)/pip install --quiet -r requirements/local.txt
 	touch $@
 
-$(VENV)/.test-installed: requirements/base.txt requirements/test.txt | $(BIN)/python
+$(VENV)/.test-installed: requirements/base.txt requirements/production.txt requirements/test.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements/test.txt
 	touch $@
 
