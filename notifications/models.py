@@ -11,6 +11,7 @@ class NotificationKind(models.TextChoices):
     WEATHER_CLEARED = "weather_cleared", "Weather cleared"
     REQUEST_EXPIRED = "request_expired", "Reschedule request expired"
     REQUEST_DECLINED = "request_declined", "Reschedule request declined"
+    NO_OPTIONS = "no_options", "No reschedule options found"
     WEATHER_UNKNOWN = "weather_unknown", "Weather unknown"
     DELIVERY_FAILED = "delivery_failed", "Delivery failed"
 

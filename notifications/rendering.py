@@ -22,6 +22,7 @@ SUBJECTS = {
     NotificationKind.WEATHER_CLEARED: "Weather cleared: {flight} is back on",
     NotificationKind.REQUEST_EXPIRED: "Reschedule options expired: {flight}",
     NotificationKind.REQUEST_DECLINED: "Reschedule options declined: {flight}",
+    NotificationKind.NO_OPTIONS: "No new time found for {flight}",
     NotificationKind.WEATHER_UNKNOWN: "No usable weather data: {flight}",
     NotificationKind.DELIVERY_FAILED: "A notification could not be delivered",
 }
@@ -31,7 +32,7 @@ KINDS_LISTING_OPTIONS = frozenset({NotificationKind.OPTIONS_READY, NotificationK
 # Messages about the flight itself rather than the choice: they link to the booking, not to the request.
 KINDS_ABOUT_THE_FLIGHT = frozenset({
     NotificationKind.RESCHEDULE_CONFIRMED, NotificationKind.WEATHER_CLEARED, NotificationKind.REQUEST_EXPIRED,
-    NotificationKind.WEATHER_UNKNOWN,
+    NotificationKind.WEATHER_UNKNOWN, NotificationKind.NO_OPTIONS,
 })
 
 

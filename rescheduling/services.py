@@ -121,7 +121,13 @@ def _store_request(*, booking, now: datetime, reasons: list[str], actor,
                 reschedule_request=request, reasons=reasons, idempotency_key=f"options_ready:{request.pk}",
                 event_at=detected_at)
     else:
+        # Nobody can choose among nothing: operations staff arrange a time by hand.
+        from accounts.selectors import operations_staff
+
         logger.warning("No reschedule options found for booking %s", booking.pk)
+        _notify(kind="no_options", recipients=list(operations_staff()), booking=booking,
+                reschedule_request=request, reasons=reasons, idempotency_key=f"no_options:{request.pk}",
+                event_at=detected_at)
     return request
 
 

@@ -181,7 +181,8 @@ def test_options_ready_lists_the_options_in_airport_time_and_links_to_the_reques
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("kind", ["options_ready", "reschedule_reminder", "reschedule_confirmed", "weather_cleared",
-                                  "request_expired", "request_declined", "weather_unknown", "delivery_failed"])
+                                  "request_expired", "request_declined", "no_options", "weather_unknown",
+                                  "delivery_failed"])
 def test_every_kind_renders_a_complete_message(kind, booking, owner):
     created = notify(kind=kind, recipients=[owner], booking=booking, reasons=["no provider answered"],
                      idempotency_key=f"{kind}:x", extra={"failed_recipient": "someone@example.com",

@@ -5,6 +5,7 @@ import pytest
 from django.db import connection
 
 from audit.models import AuditEvent
+from availability.models import AvailabilityException
 from bookings.models import Booking
 from config.exceptions import ApplicationError, ConflictError, ForbiddenError
 from notifications.models import Notification
@@ -40,6 +41,17 @@ def test_open_offers_three_ranked_options_and_tells_both_people(school, now):
     assert "options_ready" in kinds_for(school.student)
     assert "options_ready" in kinds_for(school.instructor)
     assert AuditEvent.objects.filter(action="reschedule_request.opened", object_id=str(request.pk)).exists()
+
+
+def test_no_valid_slot_tells_operations_staff(school, now, staff):
+    for plane in (school.aircraft, school.twin):
+        AvailabilityException.objects.create(aircraft=plane, start=now, end=now + timedelta(days=8),
+                                             reason="Annual inspection")
+    request = open_request(school, now)
+    assert request.status == RequestStatus.PENDING and request.options.count() == 0
+    alert = Notification.objects.get(recipient=staff, kind="no_options", channel="in_app")
+    assert "No new time found" in alert.subject and "visibility 2.0 sm" in alert.body_text
+    assert "options_ready" not in kinds_for(school.held.student)
 
 
 def test_expiry_is_capped_at_twelve_hours(school, now):
