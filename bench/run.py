@@ -189,8 +189,8 @@ def report(results: dict) -> list[str]:
         base_rps = bare.get("rps") if name != "bare" else None
         met = None
         if name != "bare":
-            met = bool(row["rps"] >= 0.5 * (bare.get("rps") or 0) and (row["p99_ms"] or 1e9) < 100
-                       and row["ok"] == row["requests"])
+            # Throughput is judged alone (every answer a success); the p99 line carries its own verdict.
+            met = bool(row["rps"] >= 0.5 * (bare.get("rps") or 0) and row["ok"] == row["requests"])
         add(f"API {label}: throughput", row["rps"], "req/s", base_rps, "(bare)",
             "" if name == "bare" else ">= 0.5 x bare", met)
         add(f"API {label}: p50", row["p50_ms"], "ms", bare.get("p50_ms") if name != "bare" else None, "(bare)")
