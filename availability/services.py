@@ -76,31 +76,40 @@ def pattern_create(*, actor, weekday: int, start_time: time, end_time: time, val
     return pattern
 
 
+def _update(obj, *, fields: tuple, clean, object_type: str, noun: str, actor, changes: dict):
+    """Apply `changes` to a pattern or an exception after the same checks as creating one; audit what moved."""
+    unknown = set(changes) - set(fields)
+    if unknown:
+        raise ApplicationError("Unknown fields.", fields={n: [f"Not {noun} field."] for n in unknown})
+    before = _snapshot(obj, fields)
+    values = {field: changes.get(field, getattr(obj, field)) for field in fields}
+    clean(values)
+    for field, value in values.items():
+        setattr(obj, field, value)
+    obj.save()
+    after = _snapshot(obj, fields)
+    if before != after:
+        audit_record(action=f"{object_type}.updated", object_type=object_type, object_id=obj.pk, actor=actor,
+                     before=before, after=after)
+    return obj
+
+
+def _delete(obj, *, fields: tuple, object_type: str, actor) -> None:
+    before = _snapshot(obj, fields)
+    pk = obj.pk
+    obj.delete()
+    audit_record(action=f"{object_type}.deleted", object_type=object_type, object_id=pk, actor=actor, before=before)
+
+
 @transaction.atomic
 def pattern_update(*, pattern: AvailabilityPattern, actor, **changes) -> AvailabilityPattern:
-    unknown = set(changes) - set(PATTERN_FIELDS)
-    if unknown:
-        raise ApplicationError("Unknown fields.", fields={n: ["Not a pattern field."] for n in unknown})
-    before = _snapshot(pattern, PATTERN_FIELDS)
-    values = {field: changes.get(field, getattr(pattern, field)) for field in PATTERN_FIELDS}
-    _clean_pattern(values)
-    for field, value in values.items():
-        setattr(pattern, field, value)
-    pattern.save()
-    after = _snapshot(pattern, PATTERN_FIELDS)
-    if before != after:
-        audit_record(action="availability_pattern.updated", object_type="availability_pattern",
-                     object_id=pattern.pk, actor=actor, before=before, after=after)
-    return pattern
+    return _update(pattern, fields=PATTERN_FIELDS, clean=_clean_pattern, object_type="availability_pattern",
+                   noun="a pattern", actor=actor, changes=changes)
 
 
 @transaction.atomic
 def pattern_delete(*, pattern: AvailabilityPattern, actor) -> None:
-    before = _snapshot(pattern, PATTERN_FIELDS)
-    pk = pattern.pk
-    pattern.delete()
-    audit_record(action="availability_pattern.deleted", object_type="availability_pattern", object_id=pk,
-                 actor=actor, before=before)
+    _delete(pattern, fields=PATTERN_FIELDS, object_type="availability_pattern", actor=actor)
 
 
 @transaction.atomic
@@ -117,26 +126,10 @@ def exception_create(*, actor, start: datetime, end: datetime, reason: str = "",
 
 @transaction.atomic
 def exception_update(*, exception: AvailabilityException, actor, **changes) -> AvailabilityException:
-    unknown = set(changes) - set(EXCEPTION_FIELDS)
-    if unknown:
-        raise ApplicationError("Unknown fields.", fields={n: ["Not an exception field."] for n in unknown})
-    before = _snapshot(exception, EXCEPTION_FIELDS)
-    values = {field: changes.get(field, getattr(exception, field)) for field in EXCEPTION_FIELDS}
-    _clean_exception(values)
-    for field, value in values.items():
-        setattr(exception, field, value)
-    exception.save()
-    after = _snapshot(exception, EXCEPTION_FIELDS)
-    if before != after:
-        audit_record(action="availability_exception.updated", object_type="availability_exception",
-                     object_id=exception.pk, actor=actor, before=before, after=after)
-    return exception
+    return _update(exception, fields=EXCEPTION_FIELDS, clean=_clean_exception, object_type="availability_exception",
+                   noun="an exception", actor=actor, changes=changes)
 
 
 @transaction.atomic
 def exception_delete(*, exception: AvailabilityException, actor) -> None:
-    before = _snapshot(exception, EXCEPTION_FIELDS)
-    pk = exception.pk
-    exception.delete()
-    audit_record(action="availability_exception.deleted", object_type="availability_exception", object_id=pk,
-                 actor=actor, before=before)
+    _delete(exception, fields=EXCEPTION_FIELDS, object_type="availability_exception", actor=actor)
