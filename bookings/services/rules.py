@@ -134,11 +134,15 @@ def overlapping_ids(*, start, end, student_id, instructor_id, aircraft_id, exclu
     return sorted(b.pk for b in bookings)
 
 
-def raise_conflict(ids: list[int]) -> None:
-    raise ConflictError(
+def overlap_conflict(ids: list[int]) -> ConflictError:
+    return ConflictError(
         "This overlaps another booking for the same student, instructor or aircraft.",
         code="booking_conflict", extra={"conflicting_booking_ids": ids},
     )
+
+
+def raise_conflict(ids: list[int]) -> None:
+    raise overlap_conflict(ids)
 
 
 def conflict_from_integrity_error(exc: IntegrityError, *, start, end, student_id, instructor_id, aircraft_id,
@@ -148,8 +152,7 @@ def conflict_from_integrity_error(exc: IntegrityError, *, start, end, student_id
         return None
     ids = overlapping_ids(start=start, end=end, student_id=student_id, instructor_id=instructor_id,
                            aircraft_id=aircraft_id, exclude_ids=exclude_ids)
-    return ConflictError("This overlaps another booking for the same student, instructor or aircraft.",
-                         code="booking_conflict", extra={"conflicting_booking_ids": ids})
+    return overlap_conflict(ids)
 
 
 def check_availability(*, start, end, instructor, aircraft, override_availability: bool) -> None:
