@@ -155,22 +155,14 @@ def reschedule_requests_supersede(*, booking, reason: str, now: datetime | None 
 
 
 def _slot_problem(*, option: RescheduleOption, booking, now: datetime) -> str | None:
-    """Why the option's slot cannot be booked now, re-checked against live data; None when it still holds."""
-    from availability.selectors import is_free
-    from bookings.models import AircraftStatus
-    from bookings.selectors import aircraft_get
+    """What only this app knows against the slot (an instructor's mark, the clock, the weather); None when it
+    still holds. Maintenance, availability and overlaps are checked by `booking_create` under its locks."""
     from weather import selectors as weather_selectors
 
     if option.unavailable_at is not None:
         return "The instructor marked this option unavailable."
     if option.start <= now:
         return "This slot has already started."
-    aircraft = aircraft_get(aircraft_id=option.aircraft_id)
-    if aircraft.status == AircraftStatus.MAINTENANCE:
-        return f"{aircraft.tail_number} is now in maintenance."
-    if not is_free(start=option.start, end=option.end, instructor=option.instructor, aircraft=aircraft,
-                   student=booking.student, exclude_booking_ids=(booking.pk,)):
-        return "Someone else booked this slot, or it is no longer inside availability."
     verdict = weather_selectors.window_verdicts(
         departure=booking.departure_airport, destination=booking.destination_airport,
         training_level=booking.student.training_level, windows=[(option.start, option.end)], now=now,
