@@ -74,6 +74,8 @@ def notify(*, kind: str, recipients, idempotency_key: str, booking=None, resched
     if not idempotency_key:
         raise ApplicationError("An idempotency key is required.", code="idempotency_key_required",
                                fields={"idempotency_key": ["This field is required."]})
+    # Stored keys are at most 200 characters: look up and insert the same form of a longer one.
+    idempotency_key = idempotency_key[:200]
     people = _unique_recipients(recipients)
     if not people:
         return []
@@ -93,7 +95,7 @@ def notify(*, kind: str, recipients, idempotency_key: str, booking=None, resched
         for channel in wanted:
             in_app = channel == Channel.IN_APP
             notification = _create_once(
-                recipient=person, kind=kind, channel=channel, idempotency_key=idempotency_key[:200],
+                recipient=person, kind=kind, channel=channel, idempotency_key=idempotency_key,
                 booking=booking, reschedule_request_id=getattr(reschedule_request, "pk", None),
                 subject=message.subject, body_text=message.body_text,
                 body_html="" if in_app else message.body_html, link=message.link,
@@ -108,7 +110,7 @@ def notify(*, kind: str, recipients, idempotency_key: str, booking=None, resched
                          after=_snapshot(notification))
     email_ids = [n.pk for n in created if n.channel == Channel.EMAIL]
     if email_ids:
-        # robust: a broker or mail outage must never break the caller's already committed work.
+        # A broker or mail outage must never break the caller's already committed work.
         transaction.on_commit(partial(schedule_delivery, email_ids), robust=True)
     return created
 

@@ -2,7 +2,8 @@
 
 import pytest
 from django.core import mail
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from audit.models import AuditEvent
 from config.exceptions import ApplicationError
@@ -90,6 +91,18 @@ def test_the_same_idempotency_key_makes_one_message(booking, django_capture_on_c
     assert second == []
     assert Notification.objects.count() == 4
     assert len(mail.outbox) == 2
+
+
+@pytest.mark.django_db
+def test_a_key_longer_than_stored_still_makes_one_message(booking, django_capture_on_commit_callbacks):
+    key = "weather_conflict:" + "x" * 300
+    with django_capture_on_commit_callbacks(execute=True):
+        assert len(conflict(booking, key=key)) == 4
+    # The second call finds the stored messages by the key's stored form and tries no insert at all.
+    with CaptureQueriesContext(connection) as queries:
+        assert conflict(booking, key=key) == []
+    assert not [q for q in queries.captured_queries if q["sql"].lstrip().upper().startswith("INSERT")]
+    assert Notification.objects.count() == 4 and len(mail.outbox) == 2
 
 
 @pytest.mark.django_db
