@@ -142,10 +142,12 @@ def user_login(*, email: str, password: str, ip_address: str | None = None, requ
 
 
 def client_ip(request) -> str | None:
-    """The caller's address; behind API Gateway or a proxy the first X-Forwarded-For hop."""
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if forwarded:
-        return forwarded.split(",")[0].strip() or None
+    """The caller's address as the server saw it.
+
+    The first X-Forwarded-For hop is whatever the caller wrote, so trusting it would let one address spread
+    its failed logins over invented ones. On Lambda, Zappa already sets REMOTE_ADDR to the hop API Gateway
+    added; behind any other proxy, that proxy is the place to set it.
+    """
     return request.META.get("REMOTE_ADDR") or None
 
 

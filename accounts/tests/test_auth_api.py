@@ -66,6 +66,15 @@ class TestLoginThrottling:
             traveller.shift(timedelta(minutes=16))
             assert api.post(LOGIN, {"email": owner.email, "password": TEST_PASSWORD}).status_code == 200
 
+    def test_an_invented_forwarded_address_does_not_escape_the_address_limit(self, api, owner, settings):
+        settings.LOGIN_FAILURES_PER_ADDRESS = 3
+        for i in range(3):
+            api.post(LOGIN, {"email": f"guess{i}@example.com", "password": "bad"}, REMOTE_ADDR="192.0.2.7",
+                     HTTP_X_FORWARDED_FOR=f"203.0.113.{i}")
+        blocked = api.post(LOGIN, {"email": owner.email, "password": TEST_PASSWORD}, REMOTE_ADDR="192.0.2.7",
+                           HTTP_X_FORWARDED_FOR="203.0.113.99")
+        assert blocked.status_code == 429
+
     def test_other_accounts_are_not_locked_by_one_accounts_failures(self, api, owner, stranger):
         for _ in range(5):
             api.post(LOGIN, {"email": owner.email, "password": "bad"}, REMOTE_ADDR="10.0.0.1")
