@@ -9,7 +9,6 @@ import json
 import logging
 from dataclasses import dataclass
 
-import anthropic
 from django.conf import settings
 
 logger = logging.getLogger(__name__)
@@ -73,7 +72,7 @@ def is_configured() -> bool:
     return bool(settings.ANTHROPIC_API_KEY)
 
 
-def _client() -> anthropic.Anthropic:
+def _client(anthropic):
     # No retries: the 15-second budget is for the whole ranking, and the rules are a good answer too.
     return anthropic.Anthropic(
         api_key=settings.ANTHROPIC_API_KEY,
@@ -127,8 +126,12 @@ def rank_candidates(*, lesson: dict, candidates: list[dict], needed: int) -> lis
     """Ask Claude to order `candidates` (each with a `candidate_id`); raises ClaudeUnavailable on any failure."""
     if not is_configured():
         raise ClaudeUnavailable("no Anthropic API key configured", retryable=False)
+    # Imported here: the SDK takes about a second to import, which every cold start and scheduled job would
+    # otherwise pay, even in rules-only mode.
+    import anthropic
+
     try:
-        message = _client().messages.create(
+        message = _client(anthropic).messages.create(
             model=settings.ANTHROPIC_MODEL,
             max_tokens=MAX_TOKENS,
             system=SYSTEM_PROMPT,
