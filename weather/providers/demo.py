@@ -51,6 +51,26 @@ def scenario_for(location_key: str, hour: datetime) -> str:
     return "clear"
 
 
+def next_block_with(location_key: str, scenario: str, *, after: datetime, within: timedelta) -> datetime | None:
+    """The start of the first block at or after `after` (and before `after + within`) that has `scenario`.
+
+    For demos and tests that need one particular weather: the scenario of a block never changes, so a fixed
+    `after` always gives the same answer.
+    """
+    if scenario not in SCENARIOS:
+        raise ValueError(f"unknown demo scenario {scenario!r}; known: {', '.join(SCENARIOS)}")
+    block = timedelta(hours=BLOCK_HOURS)
+    candidate = after.replace(minute=0, second=0, microsecond=0)
+    candidate -= timedelta(hours=candidate.hour % BLOCK_HOURS)
+    if candidate < after:
+        candidate += block
+    while candidate < after + within:
+        if scenario_for(location_key, candidate) == scenario:
+            return candidate
+        candidate += block
+    return None
+
+
 class DemoProvider(WeatherProvider):
     name = "demo"
     batch_size = 200
