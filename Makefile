@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint audit bench load smoke clean
+.PHONY: run test test-clocks lint audit bench load smoke clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,11 @@ run: $(VENV)/.local-installed
 ## make test: install test dependencies and run the whole suite (PostgreSQL found or started; see scripts/test.sh)
 test: $(VENV)/.test-installed
 	bash scripts/test.sh $(ARGS)
+
+## make test-clocks: the suite (browser tests aside) with the clock moved to a daylight-saving change, the turn of
+## a year and a summer afternoon; TEST_CLOCKS="2027-... ..." chooses other instants
+test-clocks: $(VENV)/.test-installed
+	bash scripts/test_clocks.sh $(ARGS)
 
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check .

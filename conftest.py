@@ -1,11 +1,58 @@
-"""Shared test fixtures: three people (an owner, a colleague, a stranger) plus staff, and API clients."""
+"""Shared test fixtures: three people (an owner, a colleague, a stranger) plus staff, and API clients.
+
+`TEST_CLOCK=2027-03-14T09:30:00Z make test` (or `pytest --clock=...`) moves the clock of the whole run to that
+instant before anything is collected; it then ticks on in real time. Nothing in the suite may depend on the day it
+runs, and this is how that is proved: a daylight-saving change, the turn of a year, a summer afternoon.
+"""
+
+import os
+import time
+from datetime import UTC, datetime
 
 import pytest
+import time_machine
 from django.db import connection
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
 _skipped_for_sqlite = []
+_suite_clock = {}
+
+
+def pytest_addoption(parser):
+    parser.addoption("--clock", default=os.environ.get("TEST_CLOCK", ""),
+                     help="run the whole suite with the clock moved to this ISO 8601 instant (env TEST_CLOCK)")
+
+
+def _parse_instant(text: str) -> datetime:
+    try:
+        instant = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise pytest.UsageError(f"--clock/TEST_CLOCK must be an ISO 8601 instant, not {text!r}") from None
+    if instant.tzinfo is None:
+        raise pytest.UsageError(f"--clock/TEST_CLOCK needs a UTC offset or Z: {text!r}")
+    return instant.astimezone(UTC)
+
+
+def pytest_configure(config):
+    text = config.getoption("--clock")
+    if text:
+        instant = _parse_instant(text)
+        traveller = time_machine.travel(instant, tick=True)
+        traveller.start()
+        time.time()  # a moved clock ticks from its first reading: start it now, as child processes do
+        _suite_clock.update(instant=instant, traveller=traveller)
+
+
+def pytest_unconfigure(config):
+    traveller = _suite_clock.pop("traveller", None)
+    if traveller is not None:
+        traveller.stop()
+
+
+def pytest_report_header(config):
+    if "instant" in _suite_clock:
+        return f"clock moved to {_suite_clock['instant']:%Y-%m-%d %H:%M:%S} UTC for the whole run (ticking)"
 
 
 def pytest_collection_modifyitems(config, items):

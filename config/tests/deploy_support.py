@@ -7,6 +7,8 @@ from pathlib import Path
 
 from django.db import connection
 
+from tests.timetravel import child_clock_env
+
 ROOT = Path(__file__).resolve().parents[2]
 
 # Variables of the test process that must not leak into a child that builds its own settings.
@@ -56,4 +58,4 @@ def child_env(**overrides) -> dict:
     env = {key: value for key, value in os.environ.items() if key not in _PROCESS_ONLY}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH", "")]))
     env.update({key: str(value) for key, value in overrides.items()})
-    return env
+    return child_clock_env(env)

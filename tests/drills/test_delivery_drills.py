@@ -18,6 +18,7 @@ from notifications.jobs import run_delivery
 from notifications.models import Notification
 from notifications.services import notify
 from notifications.tests.smtp import FakeSMTPServer, _free_port
+from tests.timetravel import child_clock_env
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -88,6 +89,7 @@ def test_worker_killed_mid_delivery_the_next_run_finishes_it(settings, owner, co
                "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/"
                                f"{connection.settings_dict['NAME']}",
                "PYTHONPATH": str(ROOT)}
+        env = child_clock_env(env)
         worker = subprocess.Popen(
             [sys.executable, "-c", "from notifications.jobs import run_delivery; run_delivery(ignore_backoff=True)"],
             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
