@@ -365,7 +365,8 @@ def _validity(raw: str, *, issued: datetime, valid_from: datetime | None, valid_
     """The TAF's own DDHH/DDHH validity, dated from the issue time (avwx gives up on an issue time without Z)."""
     for token in raw.replace("=", " ").split():
         if match := _PERIOD.match(token):
-            start = _day_hour(int(match[1]), int(match[2]), near=floor_hour(issued))
+            # An amended TAF may be issued after its validity began; never by more than a few hours.
+            start = _day_hour(int(match[1]), int(match[2]), near=floor_hour(issued) - timedelta(hours=6))
             end = _day_hour(int(match[3]), int(match[4]), near=start + HOUR)
             return valid_from or start, valid_to or end
     raise ValueError("no validity period")
