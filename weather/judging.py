@@ -195,8 +195,8 @@ def _fmt(value: float) -> str:
 
 
 def _fmt_vis(value: float) -> str:
-    # Under a mile the fractions matter (1/4, 3/16 sm); one decimal would print 1/4 sm as 0.2.
-    if value < 1:
+    # Below the lowest minimum the fractions matter (1/4, 3/16 sm): one decimal would print 1/4 sm as 0.2.
+    if value < 0.5:
         return f"{value:.2f}".rstrip("0").rstrip(".")
     return f"{value:.1f}"
 
