@@ -9,9 +9,11 @@ COLUMNS = ("valid_at", "source", "wind_dir_deg", "wind_kt", "gust_kt", "visibili
 
 
 def encode(sample: HourlyWeather) -> list:
+    # None clouds (a sky nobody reported) stays None: stored as [] it would read back as a clear sky.
+    clouds = None if sample.clouds is None else [[c.cover, c.base_ft] for c in sample.clouds]
     return [sample.valid_at.isoformat(), sample.source, sample.wind_dir_deg, sample.wind_kt, sample.gust_kt,
-            sample.visibility_sm, [[c.cover, c.base_ft] for c in sample.clouds], sample.cloud_pct,
-            sample.temperature_c, sample.dewpoint_c, list(sample.phenomena)]
+            sample.visibility_sm, clouds, sample.cloud_pct, sample.temperature_c, sample.dewpoint_c,
+            list(sample.phenomena)]
 
 
 def decode(row: list, *, provider: str) -> HourlyWeather:
@@ -20,6 +22,7 @@ def decode(row: list, *, provider: str) -> HourlyWeather:
     return HourlyWeather(
         provider=provider, source=source, valid_at=datetime.fromisoformat(valid_at), wind_dir_deg=wind_dir,
         wind_kt=wind, gust_kt=gust, visibility_sm=visibility,
-        clouds=tuple(CloudLayer(cover, int(base)) for cover, base in clouds or ()), cloud_pct=cloud_pct,
+        clouds=None if clouds is None else tuple(CloudLayer(cover, int(base)) for cover, base in clouds),
+        cloud_pct=cloud_pct,
         temperature_c=temperature, dewpoint_c=dewpoint, phenomena=tuple(phenomena or ()),
     )

@@ -102,8 +102,10 @@ def window_hours(start: datetime, end: datetime) -> list[datetime]:
 
 
 def ceiling_of(sample: HourlyWeather) -> tuple[float | None, bool]:
-    """(ceiling ft AGL or None for unlimited, estimated?) from layers, else from cloud cover and spread."""
-    layers = [layer.base_ft for layer in sample.clouds if layer.cover in CEILING_COVERS]
+    """(ceiling ft AGL or None for unlimited, estimated?) from layers, else from cloud cover and spread.
+
+    Only meaningful where `ceiling_known(sample)`; an unknown sky also answers (None, False)."""
+    layers = [layer.base_ft for layer in sample.clouds or () if layer.cover in CEILING_COVERS]
     if layers:
         return float(min(layers)), False
     if sample.clouds or sample.cloud_pct is None or sample.cloud_pct < 50:
@@ -112,6 +114,16 @@ def ceiling_of(sample: HourlyWeather) -> tuple[float | None, bool]:
         return None, False
     spread = max(0.0, sample.temperature_c - sample.dewpoint_c)
     return round(spread * FT_PER_DEGREE_SPREAD), True
+
+
+def ceiling_known(sample: HourlyWeather) -> bool:
+    """Whether the sample says where the ceiling is (or that there is none); a sky nobody reported does not."""
+    if sample.clouds:
+        return True
+    if sample.cloud_pct is not None:
+        # Broken cover with no temperature spread to estimate its base from is a ceiling of unknown height.
+        return sample.cloud_pct < 50 or (sample.temperature_c is not None and sample.dewpoint_c is not None)
+    return sample.clouds is not None
 
 
 def runway_name(heading: int) -> str:
@@ -139,6 +151,7 @@ def crosswind(wind_dir: int | None, speed_kt: float | None, runway_headings: Seq
 
 
 def flight_category(ceiling_ft: float | None, visibility_sm: float | None) -> str:
+    """VFR, MVFR, IFR or LIFR; None for either value means unlimited here (see `known_category`)."""
     ceiling = math.inf if ceiling_ft is None else ceiling_ft
     visibility = math.inf if visibility_sm is None else visibility_sm
     if ceiling < 500 or visibility < 1:
@@ -148,6 +161,17 @@ def flight_category(ceiling_ft: float | None, visibility_sm: float | None) -> st
     if ceiling <= 3000 or visibility <= 5:
         return "MVFR"
     return "VFR"
+
+
+def known_category(ceiling_ft: float | None, visibility_sm: float | None, *, ceiling_is_known: bool = True,
+                   visibility_is_known: bool = True) -> str | None:
+    """The flight category, or None when an unknown element could still change it.
+
+    An unknown ceiling with a visibility under 1 sm is LIFR whatever the sky: that much is known."""
+    best = flight_category(ceiling_ft if ceiling_is_known else None,
+                           visibility_sm if visibility_is_known else None)
+    worst = flight_category(ceiling_ft if ceiling_is_known else 0, visibility_sm if visibility_is_known else 0)
+    return best if best == worst else None
 
 
 def is_thunderstorm(code: str) -> bool:
@@ -171,6 +195,9 @@ def _fmt(value: float) -> str:
 
 
 def _fmt_vis(value: float) -> str:
+    # Below the lowest minimum the fractions matter (1/4, 3/16 sm): one decimal would print 1/4 sm as 0.2.
+    if value < 0.5:
+        return f"{value:.2f}".rstrip("0").rstrip(".")
     return f"{value:.1f}"
 
 
@@ -196,10 +223,14 @@ def _merge(samples: Sequence[HourlyWeather], runways: Sequence[int]) -> dict:
     winds = [s.wind_kt for s in samples if s.wind_kt is not None]
     gusts = [s.gust_kt for s in samples if s.gust_kt is not None]
     visibilities = [s.visibility_sm for s in samples if s.visibility_sm is not None]
-    ceilings = [(c, est) for c, est in (ceiling_of(s) for s in samples) if c is not None]
+    sky_known = [s for s in samples if ceiling_known(s)]
+    ceilings = [(c, est) for c, est in (ceiling_of(s) for s in sky_known) if c is not None]
     temps = [s.temperature_c for s in samples if s.temperature_c is not None]
     dews = [s.dewpoint_c for s in samples if s.dewpoint_c is not None]
     phenomena = list(dict.fromkeys(code for s in samples for code in s.phenomena))
+    # What no provider gave is unknown, never unlimited; what one gave counts by the most-restrictive rule.
+    unknown = [name for name, known in (("visibility", visibilities), ("ceiling", sky_known), ("wind", winds))
+               if not known]
     crosswinds = []
     for s in samples:
         speed = max([v for v in (s.wind_kt, s.gust_kt) if v is not None], default=None)
@@ -221,6 +252,7 @@ def _merge(samples: Sequence[HourlyWeather], runways: Sequence[int]) -> dict:
         "temperature_c": min(temps) if temps else None,
         "dewpoint_c": max(dews) if dews else None,
         "phenomena": phenomena,
+        "unknown": unknown,
     }
 
 
@@ -261,6 +293,7 @@ def judge_point(point: RoutePoint, hour: datetime, samples: Sequence[HourlyWeath
             conflicts.append(f"icing ({code}) {where}")
         else:
             conflicts.append(f"icing ({code} at {_fmt(v['temperature_c'])} °C) {where}")
+    unknowns = [f"{name} unknown: not reported or unreadable {where}" for name in v["unknown"]]
     if v["visibility_sm"] is not None:
         at_least("visibility", v["visibility_sm"], minimums.visibility_sm, "sm", _fmt_vis(v["visibility_sm"]))
     if v["ceiling_ft"] is not None:
@@ -272,21 +305,23 @@ def judge_point(point: RoutePoint, hour: datetime, samples: Sequence[HourlyWeath
         runway = v["crosswind_runway"]
         at_most("crosswind", v["crosswind_kt"], minimums.crosswind_kt,
                 " (variable wind)" if runway == "variable" else f" on runway {runway}")
-    category = flight_category(v["ceiling_ft"], v["visibility_sm"])
+    category = known_category(v["ceiling_ft"], v["visibility_sm"], ceiling_is_known="ceiling" not in v["unknown"],
+                              visibility_is_known="visibility" not in v["unknown"])
     imc = ((v["ceiling_ft"] is not None and v["ceiling_ft"] < VFR_CEILING_FT)
            or (v["visibility_sm"] is not None and v["visibility_sm"] < VFR_VISIBILITY_SM))
     if imc and not minimums.imc_allowed and not any(r.startswith(("visibility", "ceiling")) for r in conflicts):
-        conflicts.append(f"IMC ({category}) not allowed ({level}) {where}")
+        conflicts.append(f"IMC ({category or 'IFR or worse'}) not allowed ({level}) {where}")
     crosswind_note = None
     if not point.runway_headings and point.role != "corridor":
         crosswind_note = "runway headings unknown: crosswind not judged"
-    status = CONFLICT if conflicts else MARGINAL if marginals else OK
+    # A verdict that rests on an unknown element is at best unknown; a known conflict still grounds the flight.
+    status = CONFLICT if conflicts else UNKNOWN if unknowns else MARGINAL if marginals else OK
     values = {**base, **v, "category": category, "status": status,
               "providers": sorted({s.provider for s in samples}), "sources": sorted({s.source for s in samples}),
               "imc": imc}
     if crosswind_note:
         values["note"] = crosswind_note
-    return PointVerdict(status, conflicts + marginals, values)
+    return PointVerdict(status, conflicts + unknowns + marginals, values)
 
 
 def _spread(values: list[float]) -> float:
@@ -335,8 +370,10 @@ def judge_window(*, points: Sequence[RoutePoint], hours: Sequence[datetime],
         status = OK
     if status == CONFLICT:
         # Lead with what grounds the flight; marginal notes and gaps follow.
-        reasons = [r for r in reasons if " within 10% of " not in r and not r.startswith("no forecast")] + \
-                  [r for r in reasons if " within 10% of " in r or r.startswith("no forecast")]
+        def secondary(reason: str) -> bool:
+            return " within 10% of " in reason or reason.startswith("no forecast") or " unknown: " in reason
+
+        reasons = [r for r in reasons if not secondary(r)] + [r for r in reasons if secondary(r)]
     agreement = {
         "providers_answered": sorted(answered),
         "compared_hours": agree_hours,

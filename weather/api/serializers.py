@@ -40,12 +40,16 @@ class PointSerializer(serializers.Serializer):
     crosswind_kt = serializers.FloatField(allow_null=True, required=False)
     crosswind_runway = serializers.CharField(allow_null=True, required=False)
     visibility_sm = serializers.FloatField(allow_null=True, required=False)
-    ceiling_ft = serializers.FloatField(allow_null=True, required=False, help_text="null: unlimited")
+    ceiling_ft = serializers.FloatField(allow_null=True, required=False,
+                                        help_text="null: unlimited, unless `unknown` names the ceiling")
     ceiling_estimated = serializers.BooleanField(required=False)
     temperature_c = serializers.FloatField(allow_null=True, required=False)
     dewpoint_c = serializers.FloatField(allow_null=True, required=False)
     phenomena = serializers.ListField(child=serializers.CharField(), required=False)
     imc = serializers.BooleanField(required=False)
+    unknown = serializers.ListField(child=serializers.CharField(), required=False,
+                                    help_text="Elements no provider reported (visibility, ceiling, wind): unknown, "
+                                              "never unlimited")
     note = serializers.CharField(required=False)
 
 

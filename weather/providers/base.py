@@ -46,7 +46,11 @@ class CloudLayer:
 
 @dataclass(frozen=True)
 class HourlyWeather:
-    """The weather one provider expects at one location for the hour starting at `valid_at` (UTC)."""
+    """The weather one provider expects at one location for the hour starting at `valid_at` (UTC).
+
+    None is unknown: a visibility, wind or sky the provider did not give, or gave unreadably. It is never
+    unlimited. A clear sky is `clouds=()`; `clouds=None` with no `cloud_pct` is a sky nobody reported.
+    """
 
     provider: str
     source: str  # metar, taf or hourly
@@ -55,7 +59,7 @@ class HourlyWeather:
     wind_kt: float | None = None
     gust_kt: float | None = None
     visibility_sm: float | None = None
-    clouds: tuple[CloudLayer, ...] = ()
+    clouds: tuple[CloudLayer, ...] | None = None
     cloud_pct: float | None = None  # set by providers that give only a cloud cover percentage
     temperature_c: float | None = None
     dewpoint_c: float | None = None

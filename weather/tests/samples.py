@@ -12,4 +12,5 @@ def sample(provider="demo", *, valid_at=HOUR_14Z, source=HOURLY, clouds=(("FEW",
                 "temperature_c": 18.0, "dewpoint_c": 8.0, "phenomena": ()}
     defaults.update(values)
     return HourlyWeather(provider=provider, source=source, valid_at=valid_at,
-                         clouds=tuple(CloudLayer(cover, base) for cover, base in clouds), **defaults)
+                         clouds=None if clouds is None else tuple(CloudLayer(cover, base) for cover, base in clouds),
+                         **defaults)

@@ -172,3 +172,40 @@ def test_a_missing_hour_makes_the_window_unknown_but_a_conflict_still_wins():
 def test_window_starts_thirty_minutes_before_departure(start_minute, expected_first_hour):
     start = HOUR_14Z.replace(minute=start_minute)
     assert window_hours(start, start.replace(hour=16))[0].hour == expected_first_hour
+
+
+def test_an_unknown_element_makes_the_verdict_unknown_with_the_reason_and_never_ok():
+    no_visibility = judge(sample(visibility_sm=None), minimums=STUDENT)
+    assert no_visibility.status == UNKNOWN
+    assert no_visibility.reasons == ["visibility unknown: not reported or unreadable at KPAO 14:00Z"]
+    no_sky = judge(sample(clouds=None), minimums=INSTRUMENT)
+    assert no_sky.status == UNKNOWN and no_sky.values["unknown"] == ["ceiling"]
+    assert no_sky.values["category"] is None
+    # A conflict that is known stands, and leads the reasons.
+    windy = judge(sample(clouds=None, wind_kt=25.0))
+    assert windy.status == CONFLICT
+    assert windy.reasons[0] == "wind 25 kt above 20 kt (private_pilot) at KPAO 14:00Z"
+
+
+def test_broken_cover_without_a_spread_to_estimate_from_is_an_unknown_ceiling():
+    verdict = judge(sample(clouds=None, cloud_pct=80, temperature_c=None, dewpoint_c=None))
+    assert verdict.status == UNKNOWN and verdict.values["unknown"] == ["ceiling"]
+    assert judge(sample(clouds=None, cloud_pct=20, temperature_c=None, dewpoint_c=None)).status == OK
+
+
+def test_a_window_with_an_unknown_element_is_unknown_and_a_conflict_elsewhere_still_wins():
+    hours = [HOUR_14Z, HOUR_14Z.replace(hour=15)]
+    gap = judge_window(points=[KPAO], hours=hours, minimums=PRIVATE,
+                       samples_for=lambda k, h: [sample(valid_at=h, visibility_sm=None if h == hours[1] else 10.0)])
+    assert gap.status == UNKNOWN
+    assert gap.reasons == ["visibility unknown: not reported or unreadable at KPAO 15:00Z"]
+    storm = judge_window(points=[KPAO], hours=hours, minimums=PRIVATE,
+                         samples_for=lambda k, h: [sample(valid_at=h, visibility_sm=None if h == hours[1] else 10.0,
+                                                          phenomena=("TS",) if h == hours[1] else ())])
+    assert storm.status == CONFLICT
+    assert storm.reasons[0] == "thunderstorm (TS) at KPAO 15:00Z"
+
+
+def test_quarter_mile_reasons_keep_their_fraction():
+    assert judge(sample(visibility_sm=0.25), minimums=INSTRUMENT).reasons[0] == (
+        "visibility 0.25 sm below 0.5 sm (instrument_rated) at KPAO 14:00Z")

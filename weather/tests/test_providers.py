@@ -117,3 +117,19 @@ def test_demo_is_deterministic_and_offers_every_scenario(now):
     assert seen == set(SCENARIOS)
     clear = sum(scenario_for(f"K{i:03d}", now) == "clear" for i in range(400))
     assert clear > 250  # most flights are clear
+
+
+def test_a_sky_nobody_reported_is_stored_and_read_back_as_unknown_not_clear(now):
+    from weather import forecasts
+    from weather.tests.samples import sample
+
+    for clouds in (None, (), (("BKN", 1200),)):
+        original = sample("aviationweather", clouds=clouds)
+        assert forecasts.decode(forecasts.encode(original), provider="aviationweather") == original
+
+
+def test_hourly_providers_without_a_cloud_figure_leave_the_ceiling_unknown(weather, now):
+    target = now + timedelta(hours=3)
+    weather.owm = lambda lat, lon, hour: {"clouds": None, "visibility": None} if hour == target else None
+    sample = hour_of(OpenWeatherMapProvider().fetch_batch([KPAO], now=now).hours["KPAO"], target)
+    assert sample.clouds is None and sample.cloud_pct is None and sample.visibility_sm is None
