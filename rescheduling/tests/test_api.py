@@ -156,3 +156,28 @@ def test_list_costs_the_same_whatever_the_number_of_requests(api, school, now, s
     with django_assert_max_num_queries(8):
         response = client.get(URL)
     assert response.data["count"] == 3
+
+
+def test_cancelling_withdraws_an_on_demand_request_and_the_deadline_job_reminds_nobody(api, school, now):
+    from django.core.management import call_command
+
+    from notifications.models import Notification
+    from rescheduling.models import REMINDER_BEFORE_EXPIRY
+
+    scheduled = BookingFactory(student=school.student, instructor=school.instructor, aircraft=school.twin,
+                               start=now + timedelta(hours=30), end=now + timedelta(hours=32), status="scheduled")
+    opened = api.as_user(school.student).post(f"/api/v1/bookings/{scheduled.pk}/reschedule/")
+    assert opened.status_code == 201
+    request_ = RescheduleRequest.objects.get(pk=opened.data["id"])
+    cancelled = api.as_user(school.student).post(f"/api/v1/bookings/{scheduled.pk}/cancel/",
+                                                 {"reason": "Exams this week."})
+    assert cancelled.status_code == 200 and cancelled.data["status"] == "cancelled"
+    request_.refresh_from_db()
+    assert request_.status == RequestStatus.SUPERSEDED and request_.closed_reason == "booking_cancelled"
+    listed = api.as_user(school.student).get("/api/v1/reschedule-requests/", {"booking": scheduled.pk,
+                                                                               "status": "pending"})
+    assert listed.data["count"] == 0
+    with time_machine.travel(request_.expires_at - REMINDER_BEFORE_EXPIRY + timedelta(minutes=1), tick=False):
+        call_command("run_reschedule_deadlines")
+    assert not Notification.objects.filter(kind="reschedule_reminder").exists()
+    assert not Notification.objects.filter(kind="request_expired", booking=scheduled).exists()
