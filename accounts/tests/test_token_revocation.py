@@ -50,8 +50,8 @@ class TestLookAlikeEmails:
             assert response.status_code == 429 and response["Retry-After"]
 
     def test_failures_under_look_alikes_count_against_the_one_account(self, api, ava, clock):
-        for typed in ["ſtudent.ava@flightschedule.pro", "Student.Ava@flightschedule.pro", "ſtudent.ava@FLIGHTSCHEDULE.pro",
-                      "student.ava@flightſchedule.pro", AVA]:
+        for typed in ["ſtudent.ava@flightschedule.pro", "Student.Ava@flightschedule.pro",
+                      "ſtudent.ava@FLIGHTSCHEDULE.pro", "student.ava@flightſchedule.pro", AVA]:
             assert login(api, typed, "wrong-password").status_code == 401
         assert login(api, AVA).status_code == 429
         assert AuditEvent.objects.filter(action="login.failed", object_id=AVA).count() == 5
@@ -66,7 +66,8 @@ class TestLookAlikeEmails:
 
     def test_staff_cannot_create_a_second_account_for_the_same_address(self, api, ava, clock):
         staff = AdminFactory(email="ops@flightschedule.pro")
-        for twin in ["ſtudent.ava@flightschedule.pro", "Student.Ava@FlightSchedule.pro", "ＳＴＵＤＥＮＴ.ava@flightschedule.pro"]:
+        for twin in ["ſtudent.ava@flightschedule.pro", "Student.Ava@FlightSchedule.pro",
+                     "ＳＴＵＤＥＮＴ.ava@flightschedule.pro"]:
             response = api.as_user(staff).post("/api/v1/users/", {
                 "email": twin, "password": "A-long-enough-passphrase-77", "role": "student",
                 "training_level": "student_pilot"})

@@ -1,8 +1,7 @@
 from datetime import timedelta
 
-import time_machine
-
 import pytest
+import time_machine
 
 from bookings.models import Booking
 from rescheduling import services
