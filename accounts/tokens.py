@@ -8,6 +8,7 @@ only asks whether the user is active.
 
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.serializers import TokenRefreshSerializer
@@ -61,3 +62,9 @@ class RevocableTokenRefreshSerializer(TokenRefreshSerializer):
 def tokens_for(user) -> dict:
     refresh = RefreshToken.for_user(user)
     return {"access": str(refresh.access_token), "refresh": str(refresh)}
+
+
+class RevocableJWTScheme(SimpleJWTScheme):
+    """The OpenAPI schema describes these tokens exactly as simplejwt's own bearer tokens."""
+
+    target_class = RevocableJWTAuthentication

@@ -47,7 +47,11 @@ class TestErrorShapeEverywhere:
     @pytest.mark.parametrize("path", ["/api/v1/no-such-thing/", "/api/v1/bookings/1/nope/",
                                       "/api/v2/bookings/"])
     def test_an_unmatched_api_path_is_a_json_404(self, path):
-        assert assert_error_shape(Client().get(path), 404)["code"] == "not_found"
+        response = Client().get(path)
+        assert assert_error_shape(response, 404)["code"] == "not_found"
+        # Written inside the security middleware, so the answer still carries its headers.
+        assert response["X-Content-Type-Options"] == "nosniff" and "Content-Security-Policy" in response
+        assert response["X-Request-ID"]
 
     def test_pages_outside_the_api_keep_their_html_404(self, db):
         response = Client().get("/no-such-page/")
