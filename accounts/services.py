@@ -173,6 +173,7 @@ def user_sign_out_everywhere(*, user: User, actor: User | None = None, reason: s
     return user
 
 
+@transaction.atomic
 def user_logout(*, refresh: str, everywhere: bool = False) -> User | None:
     """Revoke one refresh token (the caller's), or with `everywhere` every token of its user."""
     from rest_framework_simplejwt.exceptions import TokenError
