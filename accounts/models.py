@@ -1,4 +1,5 @@
 import secrets
+import unicodedata
 import zoneinfo
 
 from django.conf import settings
@@ -26,6 +27,14 @@ def new_calendar_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+def normalize_email_address(value: str | None) -> str:
+    """The one form in which emails are stored and compared: NFKC, then case folded (and NFKC again, as folding
+    can undo it). "ſtudent@…" (long s) and "STUDENT@…" are the same address as "student@…"; anything that
+    still differs after folding is another address, matched exactly, never by the database's own case rules."""
+    text = unicodedata.normalize("NFKC", (value or "").strip())
+    return unicodedata.normalize("NFKC", text.casefold())
+
+
 def default_time_zone() -> str:
     return settings.SCHOOL_TIME_ZONE
 
@@ -43,7 +52,7 @@ class UserManager(BaseUserManager):
     def _create_user(self, email, password, **extra):
         if not email:
             raise ValueError("An email address is required.")
-        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user = self.model(email=normalize_email_address(email), **extra)
         user.set_password(password)
         user.save(using=self._db)
         return user
@@ -71,6 +80,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     email_notifications = models.BooleanField(default=True, help_text="Send notifications by email as well as in-app.")
     calendar_token = models.CharField(max_length=64, unique=True, default=new_calendar_token, editable=False)
     is_active = models.BooleanField(default=True)
+    # "Sign out everywhere": API tokens issued up to this moment no longer authenticate, and sessions end.
+    tokens_valid_after = models.DateTimeField(null=True, blank=True, editable=False)
     date_joined = models.DateTimeField(default=timezone.now)
 
     objects = UserManager()
@@ -94,6 +105,19 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.get_full_name() or self.email
+
+    def clean(self):
+        super().clean()
+        self.email = normalize_email_address(self.email)
+
+    def get_session_auth_hash(self):
+        # Sessions end on a password change (Django's rule) and on "sign out everywhere" (ours).
+        if self.tokens_valid_after is None:
+            return super().get_session_auth_hash()
+        from django.utils.crypto import salted_hmac
+
+        return salted_hmac("accounts.User.get_session_auth_hash",
+                           f"{self.password}|{self.tokens_valid_after.isoformat()}", algorithm="sha256").hexdigest()
 
     def get_full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()

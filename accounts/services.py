@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Role, User, validate_time_zone
+from accounts.models import Role, User, new_calendar_token, normalize_email_address, validate_time_zone
 from audit.selectors import audit_count_since
 from audit.services import audit_record
 from config.exceptions import ApplicationError
@@ -52,9 +52,9 @@ def _clean_profile(*, role: str, training_level: str, time_zone: str | None) -> 
 def user_create(*, email: str, password: str, role: str, first_name: str = "", last_name: str = "",
                 training_level: str = "", phone: str = "", time_zone: str | None = None,
                 actor: User | None = None) -> User:
-    email = User.objects.normalize_email(email).lower()
+    email = normalize_email_address(email)
     errors = _clean_profile(role=role, training_level=training_level, time_zone=time_zone)
-    if User.objects.filter(email__iexact=email).exists():
+    if User.objects.filter(email=email).exists():
         errors["email"] = ["A user with this email already exists."]
     candidate = User(email=email, first_name=first_name, last_name=last_name, role=role)
     try:
@@ -85,8 +85,8 @@ def user_update(*, user: User, actor: User | None = None, password: str | None =
     changes["training_level"] = training_level
     errors = _clean_profile(role=role, training_level=training_level, time_zone=changes.get("time_zone"))
     if "email" in changes:
-        changes["email"] = User.objects.normalize_email(changes["email"]).lower()
-        if User.objects.filter(email__iexact=changes["email"]).exclude(pk=user.pk).exists():
+        changes["email"] = normalize_email_address(changes["email"])
+        if User.objects.filter(email=changes["email"]).exclude(pk=user.pk).exists():
             errors["email"] = ["A user with this email already exists."]
     if password is not None:
         try:
@@ -95,11 +95,17 @@ def user_update(*, user: User, actor: User | None = None, password: str | None =
             errors["password"] = exc.messages
     if errors:
         raise ApplicationError("The user could not be updated.", fields=errors)
+    deactivated = user.is_active and changes.get("is_active") is False
     for field, value in changes.items():
         setattr(user, field, value)
     if password is not None:
+        # Every token issued under the old password stops working (CHECK_REVOKE_TOKEN), and so does the feed
+        # address: whoever may have had the old password may have read it too.
         user.set_password(password)
+        user.calendar_token = new_calendar_token()
     user.save()
+    if deactivated:
+        user_sign_out_everywhere(user=user, actor=actor, reason="deactivated")
     after = user_snapshot(user)
     if before != after or password is not None:
         audit_record(action="user.updated", object_type="user", object_id=user.pk, actor=actor,
@@ -107,12 +113,18 @@ def user_update(*, user: User, actor: User | None = None, password: str | None =
     return user
 
 
-def _check_login_throttle(*, email: str, ip_address: str | None, now) -> None:
+def _login_subject(account: User | None, email: str) -> str:
+    """What failures are counted against: the account the address resolves to (by its stored address), or, when
+    there is no such account, the address in its normal form. Never the string as typed, or each way of writing
+    one address would get its own five guesses."""
+    return account.email if account is not None else email
+
+
+def _check_login_throttle(*, account: User | None, email: str, ip_address: str | None, now) -> None:
     since = now - settings.LOGIN_FAILURE_WINDOW
     retry_after = int(settings.LOGIN_FAILURE_WINDOW.total_seconds())
-    account = User.objects.filter(email__iexact=email).only("last_login").first()
     account_since = max(since, account.last_login) if account and account.last_login else since
-    if audit_count_since(action="login.failed", since=account_since, object_id=email) >= \
+    if audit_count_since(action="login.failed", since=account_since, object_id=_login_subject(account, email)) >= \
             settings.LOGIN_FAILURES_PER_ACCOUNT:
         raise LoginThrottled("Too many failed sign-in attempts for this account. Try again later.",
                              extra={"retry_after_seconds": retry_after})
@@ -129,15 +141,65 @@ def user_login(*, email: str, password: str, ip_address: str | None = None, requ
     container without a shared cache.
     """
     now = now or timezone.now()
-    email = (email or "").strip().lower()
-    _check_login_throttle(email=email, ip_address=ip_address, now=now)
+    email = normalize_email_address(email)
+    account = User.objects.filter(email=email).only("pk", "email", "last_login").first()
+    _check_login_throttle(account=account, email=email, ip_address=ip_address, now=now)
     user = authenticate(request, email=email, password=password)
     if user is None:
-        audit_record(action="login.failed", object_type="user", object_id=email, ip_address=ip_address)
+        audit_record(action="login.failed", object_type="user", object_id=_login_subject(account, email),
+                     ip_address=ip_address)
         raise InvalidCredentials("Email or password is incorrect.")
     update_last_login(None, user)
     audit_record(action="login.succeeded", object_type="user", object_id=user.pk, actor=user,
                  ip_address=ip_address)
+    return user
+
+
+@transaction.atomic
+def user_sign_out_everywhere(*, user: User, actor: User | None = None, reason: str = "sign_out_everywhere",
+                             now=None) -> User:
+    """End every API token and session of `user`: tokens issued until now stop authenticating at once, and
+    every outstanding refresh token is blacklisted as well."""
+    from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+
+    now = now or timezone.now()
+    User.objects.filter(pk=user.pk).update(tokens_valid_after=now)
+    user.tokens_valid_after = now
+    outstanding = OutstandingToken.objects.filter(user=user, expires_at__gt=now, blacklistedtoken__isnull=True)
+    BlacklistedToken.objects.bulk_create([BlacklistedToken(token=token) for token in outstanding],
+                                         ignore_conflicts=True)
+    audit_record(action="user.signed_out_everywhere", object_type="user", object_id=user.pk, actor=actor,
+                 after={"reason": reason, "tokens_valid_after": now})
+    return user
+
+
+@transaction.atomic
+def user_logout(*, refresh: str, everywhere: bool = False) -> User | None:
+    """Revoke one refresh token (the caller's), or with `everywhere` every token of its user."""
+    from rest_framework_simplejwt.exceptions import TokenError
+    from rest_framework_simplejwt.tokens import RefreshToken
+
+    try:
+        token = RefreshToken(refresh)
+    except TokenError:
+        raise ApplicationError("This refresh token is not valid, or was already revoked.", code="token_not_valid",
+                               fields={"refresh": ["Not a valid refresh token."]}, status_code=401)
+    user = User.objects.filter(pk=token.payload.get("user_id")).first()
+    token.blacklist()
+    if user is not None:
+        audit_record(action="user.logged_out", object_type="user", object_id=user.pk, actor=user,
+                     after={"everywhere": everywhere})
+        if everywhere:
+            user_sign_out_everywhere(user=user, actor=user)
+    return user
+
+
+@transaction.atomic
+def user_rotate_calendar_token(*, user: User, actor: User | None = None) -> User:
+    """A new secret feed address; the old one stops working at once."""
+    user.calendar_token = new_calendar_token()
+    User.objects.filter(pk=user.pk).update(calendar_token=user.calendar_token)
+    audit_record(action="user.calendar_token_rotated", object_type="user", object_id=user.pk, actor=actor)
     return user
 
 

@@ -90,7 +90,7 @@ def pattern_occurrences(pattern: AvailabilityPattern, start: datetime, end: date
     """The UTC intervals a weekly pattern covers between `start` and `end`."""
     zone = zone or school_zone()
     days = _pattern_days(pattern.weekday, pattern.valid_from, pattern.valid_until, _expansion_days(start, end, zone))
-    out = [_occurrence(pattern, day, zone) for day in days]
+    out = [span for day in days for span in _occurrence_times(day, pattern.start_time, pattern.end_time, zone)]
     return clip_intervals(merge_intervals(out), start, end)
 
 
@@ -111,20 +111,60 @@ def _pattern_days(weekday: int, valid_from: date, valid_until: date | None, days
             and (valid_until is None or day <= valid_until)]
 
 
-def _occurrence(pattern: AvailabilityPattern, day: date, zone: zoneinfo.ZoneInfo) -> Interval:
-    return _occurrence_times(day, pattern.start_time, pattern.end_time, zone)
+def _occurrence_times(day: date, start_time: time, end_time: time, zone: zoneinfo.ZoneInfo) -> list[Interval]:
+    """The UTC spans of one occurrence: every instant whose wall-clock reading that day is within the pattern.
 
-
-def _occurrence_times(day: date, start_time: time, end_time: time, zone: zoneinfo.ZoneInfo) -> Interval:
-    # Wall-clock times go through the zone so each date gets its own UTC offset.
-    local_start = datetime.combine(day, start_time, tzinfo=zone)
+    On an ordinary day that is one span. On the day clocks jump forward, readings inside the gap never happen:
+    02:30-04:00 on a 02:00->03:00 day covers 03:00-04:00 local, and a pattern wholly inside the gap (02:15-02:45)
+    covers nothing that day. On the day clocks fall back, a repeated reading is covered both times it happens:
+    01:00-01:30 on a 02:00->01:00 day is two half hours, 00:00-03:00 is four hours.
+    """
+    local_start = datetime.combine(day, start_time)
     if end_time >= END_OF_DAY and day == date.max:
-        local_end = datetime.combine(day, time.max, tzinfo=zone)
+        local_end = datetime.combine(day, time.max)
     elif end_time >= END_OF_DAY:
-        local_end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
+        local_end = datetime.combine(day + timedelta(days=1), time(0))
     else:
-        local_end = datetime.combine(day, end_time, tzinfo=zone)
-    return local_start.astimezone(UTC), local_end.astimezone(UTC)
+        local_end = datetime.combine(day, end_time)
+    # Wall-clock readings as if they were UTC; a reading r at offset o is the instant r - o.
+    wall_start, wall_end = local_start.replace(tzinfo=UTC), local_end.replace(tzinfo=UTC)
+    low = max(_shifted(wall_start, -_OFFSET_REACH), _EARLIEST)
+    high = min(_shifted(wall_end, _OFFSET_REACH), _LATEST)
+    before, after = low.astimezone(zone).utcoffset(), high.astimezone(zone).utcoffset()
+    if before == after:
+        return [(_shifted(wall_start, -before), _shifted(wall_end, -before))]
+    jump = _transition(low, high, zone)
+    spans = [(max(_shifted(wall_start, -before), low), min(_shifted(wall_end, -before), jump)),
+             (max(_shifted(wall_start, -after), jump), min(_shifted(wall_end, -after), high))]
+    return [(start, end) for start, end in spans if start < end]
+
+
+# Further than any UTC offset (the widest are +14:00 and -12:00), so [low, high] holds every instant of the day.
+_OFFSET_REACH = timedelta(hours=15)
+# The range in which any instant can still be shown in any zone.
+_EARLIEST = datetime.min.replace(tzinfo=UTC) + timedelta(days=1)
+_LATEST = datetime.max.replace(tzinfo=UTC) - timedelta(days=1)
+
+
+def _shifted(moment: datetime, by: timedelta) -> datetime:
+    """`moment + by`, held at the ends of the calendar (patterns may run to date.max)."""
+    try:
+        return moment + by
+    except OverflowError:
+        return datetime.min.replace(tzinfo=UTC) if by < timedelta(0) else datetime.max.replace(tzinfo=UTC)
+
+
+def _transition(low: datetime, high: datetime, zone: zoneinfo.ZoneInfo) -> datetime:
+    """The first instant in (low, high] at the zone's later offset, found to the second. Zones change offset
+    at most once in the 54 hours searched, so there is exactly one such change."""
+    offset = low.astimezone(zone).utcoffset()
+    while high - low > timedelta(seconds=1):
+        middle = low + (high - low) / 2
+        if middle.astimezone(zone).utcoffset() == offset:
+            low = middle
+        else:
+            high = middle
+    return high.replace(microsecond=0)
 
 
 def _party_filter(instructor_ids, aircraft_ids) -> Q | None:
@@ -158,7 +198,7 @@ def scheduled_intervals(*, start: datetime, end: datetime, instructor_ids=(), ai
     days_by_weekday: dict[int, list[date]] = defaultdict(list)
     for day in days:
         days_by_weekday[day.weekday()].append(day)
-    occurrences: dict[tuple[date, time, time], Interval] = {}
+    occurrences: dict[tuple[date, time, time], list[Interval]] = {}
     raw: dict[PartyKey, list[Interval]] = defaultdict(list)
     for instructor_id, aircraft_id, weekday, start_time, end_time, valid_from, valid_until in patterns:
         key = ("instructor", instructor_id) if instructor_id else ("aircraft", aircraft_id)
@@ -167,7 +207,7 @@ def scheduled_intervals(*, start: datetime, end: datetime, instructor_ids=(), ai
             if occurrence is None:
                 occurrence = occurrences[(day, start_time, end_time)] = _occurrence_times(
                     day, start_time, end_time, zone)
-            raw[key].append(occurrence)
+            raw[key].extend(occurrence)
     for key, intervals in raw.items():
         result[key] = merge_intervals(clip_intervals(intervals, start, end))
     if include_exceptions:

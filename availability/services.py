@@ -1,7 +1,9 @@
 """Writes for availability: weekly patterns and dated exceptions, kept by operations staff."""
 
+import zoneinfo
 from datetime import date, datetime, time
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -65,8 +67,12 @@ def _clean_exception(values: dict) -> None:
 
 
 @transaction.atomic
-def pattern_create(*, actor, weekday: int, start_time: time, end_time: time, valid_from: date,
-                   valid_until: date | None = None, instructor=None, aircraft=None) -> AvailabilityPattern:
+def pattern_create(*, actor, weekday: int, start_time: time, end_time: time, valid_from: date | None = None,
+                   valid_until: date | None = None, instructor=None, aircraft=None,
+                   now: datetime | None = None) -> AvailabilityPattern:
+    """A weekly window; without `valid_from` it holds from today, as the school's clock reads it."""
+    if valid_from is None:
+        valid_from = (now or timezone.now()).astimezone(zoneinfo.ZoneInfo(settings.SCHOOL_TIME_ZONE)).date()
     values = {"instructor": instructor, "aircraft": aircraft, "weekday": weekday, "start_time": start_time,
               "end_time": end_time, "valid_from": valid_from, "valid_until": valid_until}
     _clean_pattern(values)

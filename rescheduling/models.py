@@ -8,6 +8,9 @@ from django.db.models import Q
 REQUEST_MAX_AGE = timedelta(hours=12)
 DECIDE_BEFORE_DEPARTURE = timedelta(minutes=30)
 REMINDER_BEFORE_EXPIRY = timedelta(hours=2)
+# Options asked for on demand are not regenerated for the same booking more often than this: each request
+# emails the student and the instructor, and the forecast does not change by the minute.
+ON_DEMAND_COOLDOWN = timedelta(minutes=15)
 
 
 class RequestStatus(models.TextChoices):

@@ -14,6 +14,7 @@ from config.exceptions import ApplicationError, ConflictError, ForbiddenError
 from rescheduling import ranking, solver
 from rescheduling.models import (
     DECIDE_BEFORE_DEPARTURE,
+    ON_DEMAND_COOLDOWN,
     REQUEST_MAX_AGE,
     RequestStatus,
     RescheduleOption,
@@ -81,6 +82,25 @@ def reschedule_request_open(*, booking, now: datetime | None = None, reasons=(),
     candidates = solver.find_candidates(booking=booking, now=now, unavailable=_declined_slots(booking))
     options = ranking.rank_options(booking=booking, candidates=candidates)
     return _store_request(booking=booking, now=now, reasons=list(reasons), actor=actor, options=options)
+
+
+class RescheduleThrottled(ApplicationError):
+    status_code = 429
+    default_code = "throttled"
+
+
+def reschedule_request_open_on_demand(*, booking, actor, now: datetime | None = None) -> RescheduleRequest:
+    """Someone asks for fresh options now. At most one request per booking per ON_DEMAND_COOLDOWN, counted from
+    the stored requests (so the limit holds across processes): every request emails both people."""
+    now = now or timezone.now()
+    latest = (RescheduleRequest.objects.filter(booking=booking).order_by("-created_at")
+              .values_list("created_at", flat=True).first())
+    if latest is not None and latest > now - ON_DEMAND_COOLDOWN:
+        wait = max(1, int((latest + ON_DEMAND_COOLDOWN - now).total_seconds()))
+        raise RescheduleThrottled(
+            "New options were generated for this booking a moment ago; look at those, or ask again later.",
+            extra={"retry_after_seconds": wait}, retryable=True)
+    return reschedule_request_open(booking=booking, now=now, actor=actor)
 
 
 @transaction.atomic

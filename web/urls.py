@@ -22,5 +22,7 @@ urlpatterns = [
     path("notifications/read-all/", account.notifications_read_all, name="notifications_read_all"),
     path("notifications/<int:notification_id>/read/", account.notification_read, name="notification_read"),
     path("profile/", account.profile, name="profile"),
+    path("profile/calendar/rotate/", account.profile_calendar_rotate, name="profile_calendar_rotate"),
+    path("profile/sign-out-everywhere/", account.profile_sign_out_everywhere, name="profile_sign_out_everywhere"),
     path("calendar/", account.calendar, name="calendar"),
 ]

@@ -57,3 +57,13 @@ class MeUpdateSerializer(serializers.Serializer):
     phone = serializers.CharField(max_length=32, required=False, allow_blank=True)
     time_zone = serializers.CharField(max_length=64, required=False)
     email_notifications = serializers.BooleanField(required=False)
+
+
+class LogoutSerializer(serializers.Serializer):
+    refresh = serializers.CharField()
+    everywhere = serializers.BooleanField(default=False,
+                                          help_text="Also end every other token and session of this user.")
+
+
+class CalendarFeedSerializer(serializers.Serializer):
+    calendar_url = serializers.URLField()

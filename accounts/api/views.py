@@ -3,18 +3,20 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts import selectors, services
 from accounts.api.serializers import (
+    CalendarFeedSerializer,
     LoginResponseSerializer,
     LoginSerializer,
+    LogoutSerializer,
     MeUpdateSerializer,
     UserCreateSerializer,
     UserSerializer,
     UserUpdateSerializer,
 )
 from accounts.permissions import IsAdmin
+from accounts.tokens import tokens_for
 
 
 class LoginView(APIView):
@@ -32,9 +34,41 @@ class LoginView(APIView):
             response = Response(exc.as_body(), status=exc.status_code)
             response["Retry-After"] = str(exc.extra["retry_after_seconds"])
             return response
-        refresh = RefreshToken.for_user(user)
-        return Response({"access": str(refresh.access_token), "refresh": str(refresh),
-                         "user": UserSerializer(user).data})
+        return Response({**tokens_for(user), "user": UserSerializer(user).data})
+
+
+class LogoutView(APIView):
+    """Revoke a refresh token; with `everywhere`, every token and session of its user. The refresh token is the
+    credential here, so a client whose access token already expired can still sign out."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+
+    @extend_schema(request=LogoutSerializer, responses={204: None}, tags=["auth"])
+    def post(self, request):
+        serializer = LogoutSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.user_logout(**serializer.validated_data)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def calendar_feed_url(request, user) -> str:
+    return request.build_absolute_uri(f"/calendar/{user.calendar_token}.ics")
+
+
+class CalendarFeedView(APIView):
+    """The signed-in user's secret iCalendar address; POST replaces it, and the old one is 404 at once."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: CalendarFeedSerializer}, tags=["auth"])
+    def get(self, request):
+        return Response({"calendar_url": calendar_feed_url(request, request.user)})
+
+    @extend_schema(request=None, responses={200: CalendarFeedSerializer}, tags=["auth"])
+    def post(self, request):
+        user = services.user_rotate_calendar_token(user=request.user, actor=request.user)
+        return Response({"calendar_url": calendar_feed_url(request, user)})
 
 
 class MeView(APIView):

@@ -27,7 +27,7 @@ class AvailabilityPatternWriteSerializer(serializers.Serializer):
     weekday = serializers.IntegerField(min_value=0, max_value=6, help_text="0 = Monday … 6 = Sunday")
     start_time = serializers.TimeField(help_text="In SCHOOL_TIME_ZONE")
     end_time = serializers.TimeField(help_text="In SCHOOL_TIME_ZONE; 23:59:59 means until midnight")
-    valid_from = serializers.DateField()
+    valid_from = serializers.DateField(required=False, help_text="Defaults to today in SCHOOL_TIME_ZONE.")
     valid_until = serializers.DateField(required=False, allow_null=True, default=None)
 
 

@@ -29,7 +29,7 @@ from bookings.services.rules import (
     raise_conflict,
     resolve_airport,
 )
-from config.exceptions import ApplicationError, ConflictError
+from config.exceptions import ApplicationError, ConflictError, ForbiddenError
 
 
 @transaction.atomic
@@ -62,6 +62,13 @@ def booking_create(*, actor, student, aircraft, departure_airport, destination_a
         errors["status"] = [f"A new booking is one of: {', '.join(CREATABLE_STATUSES)}."]
     elif status == BookingStatus.COMPLETED and not (actor is None or actor.is_admin):
         errors["status"] = ["Only operations staff record completed flights."]
+    if (rescheduled_from is None and status != BookingStatus.SCHEDULED and actor is not None
+            and not (actor.is_admin or actor.is_instructor)):
+        # Confirming is the instructor's word that the lesson will happen, exactly as on an update; a replacement
+        # from an accepted option is confirmed by the choosing itself, so it is not asked here.
+        raise ForbiddenError("Only instructors and operations staff confirm a booking; a new booking of yours "
+                             "starts as scheduled.", code="permission_denied",
+                             fields={"status": ["Leave status out: a new booking starts as scheduled."]})
     if errors:
         raise ApplicationError(next(iter(error_messages(errors))), code="invalid", fields=errors)
 
@@ -165,9 +172,13 @@ def booking_update(*, booking: Booking, actor, now: datetime | None = None, **ch
     booking.start, booking.end, booking.lesson_type, booking.status = start, end, lesson_type, new_status
     if "notes" in changes:
         booking.notes = changes["notes"] or ""
-    if moved or departure.pk != before["departure_airport_id"] or destination.pk != before["destination_airport_id"]:
-        # The last verdict judged another window or route; the monitor will judge this one afresh.
-        booking.weather_status, booking.weather_checked_at = WeatherStatus.UNKNOWN, None
+    rejudge = (moved or departure.pk != before["departure_airport_id"]
+               or destination.pk != before["destination_airport_id"] or student.pk != before["student_id"]
+               or lesson_type != before["lesson_type"])
+    if rejudge:
+        # The last verdict judged another window, route or pilot: judge this one now from the stored forecasts,
+        # so a badge never shows a verdict that belongs to another flight.
+        booking.weather_status, booking.weather_checked_at = _judge_now(booking=booking, now=now)
     insert_or_conflict(booking, exclude_ids=[booking.pk])
     after = booking_snapshot(booking)
     if after != before:
@@ -176,9 +187,22 @@ def booking_update(*, booking: Booking, actor, now: datetime | None = None, **ch
     return booking
 
 
+def _judge_now(*, booking: Booking, now: datetime) -> tuple[str, datetime | None]:
+    """The verdict for the booking as it now stands, from the forecasts the monitor already stored; `unknown`
+    (not yet checked) when they do not reach its window. The monitor's next run records the full check."""
+    from weather.selectors import window_verdicts
+
+    verdict = window_verdicts(departure=booking.departure_airport, destination=booking.destination_airport,
+                              training_level=booking.student.training_level, windows=[(booking.start, booking.end)],
+                              now=now)[0]
+    if verdict.status == WeatherStatus.UNKNOWN:
+        return WeatherStatus.UNKNOWN, None
+    return verdict.status, now
+
+
 @transaction.atomic
 def booking_cancel(*, booking: Booking, actor, reason: str, now: datetime | None = None) -> Booking:
-    """Cancel an active booking, recording who and why. Pending reschedule offers for it are withdrawn."""
+    """Cancel an active booking, recording who and why. Every pending reschedule request for it is withdrawn."""
     now = now or timezone.now()
     check_actor_may_change(booking=booking, actor=actor)
     reason = (reason or "").strip()
@@ -194,10 +218,11 @@ def booking_cancel(*, booking: Booking, actor, reason: str, now: datetime | None
     booking.refresh_from_db()
     audit_record(action="booking.cancelled", object_type="booking", object_id=booking.pk, actor=actor,
                  before=before, after=booking_snapshot(booking))
-    if before["status"] == BookingStatus.WEATHER_HOLD:
-        from rescheduling.services import reschedule_requests_supersede
+    # Every open request goes, whatever opened it (a weather hold or someone asking on demand): nobody should be
+    # asked, or reminded, to choose a new time for a flight that is no longer happening.
+    from rescheduling.services import reschedule_requests_supersede
 
-        reschedule_requests_supersede(booking=booking, reason="booking_cancelled", now=now, actor=actor)
+    reschedule_requests_supersede(booking=booking, reason="booking_cancelled", now=now, actor=actor)
     return booking
 
 

@@ -33,6 +33,9 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 ADMIN_REQUIRE_OTP = env.bool("ADMIN_REQUIRE_OTP", default=True)
+# The schema maps every endpoint and field: in production only people who can sign in read it.
+SPECTACULAR_SETTINGS = {**SPECTACULAR_SETTINGS,  # noqa: F405
+                        "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"]}
 
 # Email: EMAIL_URL still wins when given; otherwise SES through django-ses.
 if not env("EMAIL_URL", default=""):

@@ -62,13 +62,19 @@ class RescheduleRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
 
 @extend_schema(tags=["rescheduling"], request=None, responses={201: RescheduleRequestSerializer})
 class BookingRescheduleView(APIView):
-    """Generate fresh reschedule options for a booking now (superseding any pending request for it)."""
+    """Generate fresh reschedule options for a booking now (superseding any pending request for it); at most once
+    per booking every 15 minutes, 429 with Retry-After otherwise."""
 
     def post(self, request, booking_id):
         from bookings.selectors import booking_get
 
         booking = booking_get(actor=request.user, booking_id=booking_id)
-        opened = services.reschedule_request_open(booking=booking, actor=request.user)
+        try:
+            opened = services.reschedule_request_open_on_demand(booking=booking, actor=request.user)
+        except services.RescheduleThrottled as exc:
+            response = Response(exc.as_body(), status=exc.status_code)
+            response["Retry-After"] = str(exc.extra["retry_after_seconds"])
+            return response
         return Response(RescheduleRequestSerializer(selectors.request_get(actor=request.user,
                                                                           request_id=opened.pk)).data,
                         status=status.HTTP_201_CREATED)

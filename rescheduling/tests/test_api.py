@@ -1,10 +1,11 @@
 from datetime import timedelta
 
 import pytest
+import time_machine
 
 from bookings.models import Booking
 from rescheduling import services
-from rescheduling.models import RequestStatus, RescheduleRequest
+from rescheduling.models import ON_DEMAND_COOLDOWN, RequestStatus, RescheduleRequest
 from rescheduling.tests.factories import BookingFactory
 
 URL = "/api/v1/reschedule-requests/"
@@ -117,9 +118,30 @@ def test_booking_reschedule_generates_a_new_request_on_demand(api, school, now):
     response = api.as_user(school.student).post(f"/api/v1/bookings/{school.held.pk}/reschedule/")
     assert response.status_code == 201
     assert response.data["status"] == "pending" and len(response.data["options"]) == 3
-    second = api.as_user(school.student).post(f"/api/v1/bookings/{school.held.pk}/reschedule/")
+    with time_machine.travel(now + ON_DEMAND_COOLDOWN, tick=False):
+        second = api.as_user(school.student).post(f"/api/v1/bookings/{school.held.pk}/reschedule/")
     assert second.status_code == 201
     assert RescheduleRequest.objects.filter(booking=school.held, status="pending").count() == 1
+
+
+def test_asking_again_within_the_cooldown_is_429_and_emails_nobody_again(api, school, now):
+    from notifications.models import Notification
+
+    url = f"/api/v1/bookings/{school.held.pk}/reschedule/"
+    assert api.as_user(school.student).post(url).status_code == 201
+    first = RescheduleRequest.objects.get(booking=school.held, status="pending")
+    sent = Notification.objects.filter(kind="options_ready").count()
+    for minutes in (0, 1, 14):
+        with time_machine.travel(now + timedelta(minutes=minutes), tick=False):
+            again = api.as_user(school.student).post(url)
+        assert again.status_code == 429
+        assert again.json()["code"] == "throttled" and set(again.json()) >= {"message", "code", "fields"}
+        assert int(again["Retry-After"]) == (ON_DEMAND_COOLDOWN - timedelta(minutes=minutes)).total_seconds()
+    assert Notification.objects.filter(kind="options_ready").count() == sent
+    assert list(RescheduleRequest.objects.filter(booking=school.held, status="pending")) == [first]
+    with time_machine.travel(now + ON_DEMAND_COOLDOWN + timedelta(seconds=1), tick=False):
+        assert api.as_user(school.student).post(url).status_code == 201
+    assert Notification.objects.filter(kind="options_ready").count() > sent
 
 
 def test_list_costs_the_same_whatever_the_number_of_requests(api, school, now, staff,
@@ -133,3 +155,28 @@ def test_list_costs_the_same_whatever_the_number_of_requests(api, school, now, s
     with django_assert_max_num_queries(8):
         response = client.get(URL)
     assert response.data["count"] == 3
+
+
+def test_cancelling_withdraws_an_on_demand_request_and_the_deadline_job_reminds_nobody(api, school, now):
+    from django.core.management import call_command
+
+    from notifications.models import Notification
+    from rescheduling.models import REMINDER_BEFORE_EXPIRY
+
+    scheduled = BookingFactory(student=school.student, instructor=school.instructor, aircraft=school.twin,
+                               start=now + timedelta(hours=30), end=now + timedelta(hours=32), status="scheduled")
+    opened = api.as_user(school.student).post(f"/api/v1/bookings/{scheduled.pk}/reschedule/")
+    assert opened.status_code == 201
+    request_ = RescheduleRequest.objects.get(pk=opened.data["id"])
+    cancelled = api.as_user(school.student).post(f"/api/v1/bookings/{scheduled.pk}/cancel/",
+                                                 {"reason": "Exams this week."})
+    assert cancelled.status_code == 200 and cancelled.data["status"] == "cancelled"
+    request_.refresh_from_db()
+    assert request_.status == RequestStatus.SUPERSEDED and request_.closed_reason == "booking_cancelled"
+    listed = api.as_user(school.student).get("/api/v1/reschedule-requests/", {"booking": scheduled.pk,
+                                                                               "status": "pending"})
+    assert listed.data["count"] == 0
+    with time_machine.travel(request_.expires_at - REMINDER_BEFORE_EXPIRY + timedelta(minutes=1), tick=False):
+        call_command("run_reschedule_deadlines")
+    assert not Notification.objects.filter(kind="reschedule_reminder").exists()
+    assert not Notification.objects.filter(kind="request_expired", booking=scheduled).exists()

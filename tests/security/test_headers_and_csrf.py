@@ -98,9 +98,22 @@ class TestHeadersInProduction:
         session = response.cookies["sessionid"]
         assert session["secure"] and session["httponly"]
 
-    def test_swagger_docs_page_is_left_out_of_the_policy_it_cannot_meet(self, as_production):
-        response = Client().get("/api/v1/docs/", secure=True)
-        assert "Content-Security-Policy" not in response
+    def test_swagger_docs_page_runs_under_the_policy_from_our_own_static_files(self, as_production, owner):
+        from django.contrib.staticfiles import finders
+
+        client = Client()
+        client.force_login(owner)
+        page = client.get("/api/v1/docs/", secure=True)
+        assert page.status_code == 200
+        policy = page["Content-Security-Policy"]
+        assert "script-src 'self'" in policy and "unsafe-inline" not in policy.split("script-src")[1].split(";")[0]
+        body = page.content.decode()
+        assert "cdn.jsdelivr.net" not in body and "unpkg.com" not in body
+        assert "<script>" not in body.replace(" ", "")  # no inline script: the start-up code is its own request
+        assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in body
+        assert finders.find("drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js")
+        start_up = client.get("/api/v1/docs/?script=", secure=True)
+        assert start_up.status_code == 200 and "SwaggerUIBundle" in start_up.content.decode()
 
 
 @pytest.mark.django_db

@@ -62,6 +62,11 @@ def _slots_query(w):
 MATRIX = [
     ("health", "GET", "/health", None, (200, 200, 200, 200)),
     ("me", "GET", "/api/v1/auth/me/", None, (401, 200, 200, 200)),
+    ("own feed address", "GET", "/api/v1/auth/me/calendar/", None, (401, 200, 200, 200)),
+    ("logout without a refresh token", "POST", "/api/v1/auth/logout/", {}, (400, 400, 400, 400)),
+    ("logout with a forged refresh token", "POST", "/api/v1/auth/logout/", {"refresh": "forged.token.here"},
+     (401, 401, 401, 401)),
+    ("unmatched api path", "GET", "/api/v1/no-such-thing/", None, (404, 404, 404, 404)),
     ("users list", "GET", "/api/v1/users/", None, (401, 403, 403, 200)),
     ("user detail", "GET", "/api/v1/users/{owner_id}/", None, (401, 403, 403, 200)),
     ("user create", "POST", "/api/v1/users/",

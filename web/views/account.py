@@ -1,7 +1,9 @@
 from datetime import date
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -9,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.models import Role
 from accounts.selectors import users_with_role
-from accounts.services import user_update
+from accounts.services import user_rotate_calendar_token, user_sign_out_everywhere, user_update
 from bookings.selectors import aircraft_list
 from config.exceptions import ApplicationError
 from notifications.selectors import notification_get, notification_list
@@ -75,6 +77,22 @@ def profile(request):
             status = 400
     feed_url = request.build_absolute_uri(f"/calendar/{request.user.calendar_token}.ics")
     return render_page(request, "web/profile.html", {"form": form, "feed_url": feed_url}, status=status)
+
+
+@login_required
+@require_POST
+def profile_calendar_rotate(request):
+    user_rotate_calendar_token(user=request.user, actor=request.user)
+    messages.success(request, "Your calendar feed has a new address; the old one no longer works.")
+    return redirect(reverse("web:profile"))
+
+
+@login_required
+@require_POST
+def profile_sign_out_everywhere(request):
+    user_sign_out_everywhere(user=request.user, actor=request.user)
+    logout(request)
+    return redirect(settings.LOGIN_URL)
 
 
 @login_required

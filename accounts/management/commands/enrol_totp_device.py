@@ -1,7 +1,7 @@
 import segno
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.models import User
+from accounts.models import User, normalize_email_address
 from accounts.otp import totp_device_enrol
 from config.exceptions import ApplicationError
 
@@ -16,7 +16,7 @@ class Command(BaseCommand):
         parser.add_argument("--replace", action="store_true", help="remove this account's other devices first")
 
     def handle(self, *args, email, name, replace, **options):
-        user = User.objects.filter(email__iexact=email.strip()).first()
+        user = User.objects.filter(email=normalize_email_address(email)).first()
         if user is None:
             raise CommandError(f"No account with the email {email}.")
         try:
