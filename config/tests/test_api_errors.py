@@ -20,6 +20,8 @@ from django.db import connection
 from django.test import Client
 from rest_framework_simplejwt.tokens import AccessToken
 
+from tests.timetravel import child_clock_env
+
 ROOT = Path(__file__).resolve().parents[2]
 SHAPE = {"message", "code", "fields"}
 
@@ -103,6 +105,8 @@ def gunicorn():
         env.update(DJANGO_SETTINGS_MODULE="config.settings.production", SECRET_KEY=settings.SECRET_KEY,
                    DATABASE_URL=database_url, ALLOWED_HOSTS="127.0.0.1", SECURE_SSL_REDIRECT="false",
                    GUNICORN_BIND=f"127.0.0.1:{port}", WEB_CONCURRENCY="1", LOG_LEVEL="ERROR", CONN_MAX_AGE="0")
+        # Tokens minted here carry this process's clock: the server must share it, moved or not.
+        env = child_clock_env(env)
         process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.py",
                                     "config.wsgi:application"], cwd=ROOT, env=env,
                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
