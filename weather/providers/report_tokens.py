@@ -67,6 +67,17 @@ def _fraction(numerator: str, denominator: str) -> Fraction | None:
     return value
 
 
+def _fractional_visibility(tokens: list[str], i: int, match: re.Match, *, written: str) -> Visibility | None:
+    """A fraction at `tokens[i]`, with the whole miles before it (`1 3/8SM`) unless it has an M/P prefix."""
+    value = _fraction(match[2], match[3])
+    if value is None:
+        return None
+    if _WHOLE.match(tokens[i - 1] if i else "") and not match[1]:
+        value += int(tokens[i - 1])
+        written = f"{tokens[i - 1]} {written}"
+    return Visibility(round(float(value), 4), written)
+
+
 def read_visibility(tokens: list[str]) -> Visibility | None:
     """The prevailing visibility among a group's tokens, in statute miles; None when none is readable."""
     for i, token in enumerate(tokens):
@@ -76,23 +87,11 @@ def read_visibility(tokens: list[str]) -> Visibility | None:
         if match := _WHOLE_SM.match(token):
             return Visibility(float(int(match[2])), token)
         if match := _FRACTION_SM.match(token):
-            value = _fraction(match[2], match[3])
-            if value is None:
-                return None
-            if _WHOLE.match(tokens[i - 1] if i else "") and not match[1]:
-                value += int(tokens[i - 1])
-                token = f"{tokens[i - 1]} {token}"
-            return Visibility(round(float(value), 4), token)
+            return _fractional_visibility(tokens, i, match, written=token)
         if _WHOLE.match(token) and nxt == "SM":
             return Visibility(float(int(token)), f"{token} SM")
         if (match := _FRACTION.match(token)) and nxt == "SM":
-            value = _fraction(match[2], match[3])
-            if value is None:
-                return None
-            if _WHOLE.match(tokens[i - 1] if i else "") and not match[1]:
-                value += int(tokens[i - 1])
-                token = f"{tokens[i - 1]} {token}"
-            return Visibility(round(float(value), 4), f"{token} SM")
+            return _fractional_visibility(tokens, i, match, written=f"{token} SM")
         if match := _METRES.match(token):
             metres = int(match[1])
             miles = TEN_KM_SM if metres >= 9999 else round(metres / METRES_PER_SM, 2)
