@@ -97,7 +97,7 @@ class Slot:
     aircraft_id: int
     # Every aircraft free for the slot, in order of preference: the weather may rule out the first one
     # (its crosswind limit, its equipment) and not the next.
-    free_aircraft: tuple[int, ...] = ()
+    free_aircraft: tuple[int, ...] = field(default=(), compare=False)
 
 
 def feasible_slots(*, grid: list[datetime], duration: timedelta, student: FreeTime,
@@ -203,7 +203,8 @@ def _instructor_order(booking) -> list[int] | None:
     return [booking.instructor_id, *others.values_list("id", flat=True)]
 
 
-def _aircraft_order(booking) -> list[int]:
+def _aircraft_order(booking) -> list:
+    """The booking's aircraft, then the others of its model: the rows, as the weather judges their limits."""
     from bookings.models import AircraftStatus
     from bookings.selectors import aircraft_list
 
@@ -211,24 +212,20 @@ def _aircraft_order(booking) -> list[int]:
         aircraft_list(filters={"model": booking.aircraft.model, "status": AircraftStatus.AVAILABLE})
         .exclude(id=booking.aircraft_id)
         .order_by("id")
-        .values_list("id", flat=True)
     )
-    return [booking.aircraft_id, *same_model]
+    return [booking.aircraft, *same_model]
 
 
-def _judge_slots(*, booking, slots: list[Slot], now: datetime) -> list[tuple[int | None, object]]:
+def _judge_slots(*, booking, slots: list[Slot], fleet: dict, now: datetime) -> list[tuple[int | None, object]]:
     """For each slot, the first free aircraft (in order of preference) whose limits the forecast and the
     daylight rule pass, with that verdict; (None, None) when no free aircraft passes.
 
     Aircraft with the same crosswind limit and IFR equipment are judged alike, so the forecasts are judged
     once per such profile (one `window_verdicts` call each, usually one or two), not once per aircraft.
     """
-    from bookings.models import Aircraft
     from weather import selectors as weather_selectors
 
     wanted = sorted({aid for slot in slots for aid in slot.free_aircraft})
-    fleet = {a.pk: a for a in Aircraft.objects.filter(pk__in=wanted).only("id", "tail_number", "max_crosswind_kt",
-                                                                           "ifr_equipped")}
 
     def profile(aid: int):
         return (fleet[aid].max_crosswind_kt, fleet[aid].ifr_equipped)
@@ -277,7 +274,8 @@ def find_candidates(*, booking, now: datetime, limit: int = DEFAULT_LIMIT,
     search_end = grid[-1] + duration
 
     instructor_ids = _instructor_order(booking)
-    aircraft_ids = _aircraft_order(booking)
+    fleet = {a.pk: a for a in _aircraft_order(booking)}
+    aircraft_ids = list(fleet)
     free = free_intervals(
         start=first, end=search_end, instructor_ids=tuple(instructor_ids or ()), aircraft_ids=tuple(aircraft_ids),
         student_ids=(booking.student_id,), exclude_booking_ids=(booking.pk,),
@@ -296,7 +294,7 @@ def find_candidates(*, booking, now: datetime, limit: int = DEFAULT_LIMIT,
     if not slots:
         return []
 
-    chosen = _judge_slots(booking=booking, slots=slots, now=now)
+    chosen = _judge_slots(booking=booking, slots=slots, fleet=fleet, now=now)
     tz = zoneinfo.ZoneInfo(booking.departure_airport.time_zone or "UTC")
     usual_hours = _usual_local_hours(student_id=booking.student_id, now=now, fallback=booking.start, tz=tz)
     candidates = []
