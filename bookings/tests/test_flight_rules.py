@@ -130,3 +130,31 @@ def test_only_students_carry_a_night_endorsement(api, staff, colleague, owner):
     assert refused.status_code == 400 and "night_endorsement" in refused.json()["fields"]
     endorsed = api.as_user(staff).patch(f"/api/v1/users/{owner.pk}/", {"night_endorsement": True}, format="json")
     assert endorsed.status_code == 200 and endorsed.json()["night_endorsement"] is True
+
+
+@pytest.mark.django_db
+def test_the_demo_school_shows_each_rule(capsys):
+    from django.core.management import call_command
+
+    from bookings.models import Aircraft
+    from weather.selectors import latest_check
+
+    call_command("seed_demo")
+    limits = dict(Aircraft.objects.values_list("tail_number", "max_crosswind_kt"))
+    assert limits == {"N739SP": 15, "N5247R": 15, "N8142W": 17}
+    assert not Aircraft.objects.get(tail_number="N5247R").ifr_equipped
+    late = Booking.objects.get(notes__contains="after civil twilight")
+    assert late.student.training_level == "student_pilot" and not late.student.night_endorsement
+    airport = late.departure_airport
+    nights = nights_between(latitude=airport.latitude, longitude=airport.longitude, time_zone=airport.time_zone,
+                            start=late.start, end=late.end)
+    assert nights and late.end - nights[0].begins <= timedelta(minutes=15)
+    # seed_demo runs the monitor: the late lesson is flagged with the daylight reason.
+    assert "after civil twilight" in latest_check(booking=late).reasons[0]
+    late.refresh_from_db()
+    assert (late.weather_status, late.status) == ("conflict", "weather_hold")
+    assert Booking.objects.filter(lesson_type="solo").exists()
+    # No other student-pilot lesson reaches into night.
+    for booking in Booking.objects.filter(student__training_level="student_pilot").exclude(pk=late.pk):
+        assert not nights_between(latitude=airport.latitude, longitude=airport.longitude,
+                                  time_zone=airport.time_zone, start=booking.start, end=booking.end)
