@@ -12,7 +12,7 @@ import math
 import zoneinfo
 from bisect import bisect_right
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 SEARCH_DAYS = 7
@@ -231,6 +231,7 @@ def _judge_slots(*, booking, slots: list[Slot], fleet: dict, now: datetime) -> l
         return (fleet[aid].max_crosswind_kt, fleet[aid].ifr_equipped)
 
     by_profile: dict[tuple, dict[int, object]] = {}
+    representatives: dict[tuple, object] = {}
     for key in sorted({profile(aid) for aid in wanted if aid in fleet}, key=str):
         indexes = [i for i, slot in enumerate(slots) if any(aid in fleet and profile(aid) == key
                                                             for aid in slot.free_aircraft)]
@@ -242,6 +243,7 @@ def _judge_slots(*, booking, slots: list[Slot], fleet: dict, now: datetime) -> l
             night_endorsed=booking.student.night_endorsement,
         )
         by_profile[key] = dict(zip(indexes, verdicts, strict=True))
+        representatives[key] = representative
     chosen = []
     for index, slot in enumerate(slots):
         pick = (None, None)
@@ -250,6 +252,12 @@ def _judge_slots(*, booking, slots: list[Slot], fleet: dict, now: datetime) -> l
                 continue
             verdict = by_profile[profile(aid)][index]
             if verdict.status in (*PASSING, "unknown"):
+                judged_as = representatives[profile(aid)]
+                if judged_as.pk != aid:
+                    # Judged alike, but the reasons name the aircraft that will fly (its limit, its equipment).
+                    verdict = replace(verdict, reasons=[r.replace(f"{judged_as.tail_number} ",
+                                                                  f"{fleet[aid].tail_number} ")
+                                                        for r in verdict.reasons])
                 pick = (aid, verdict)
                 break
         chosen.append(pick)

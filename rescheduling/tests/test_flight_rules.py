@@ -75,3 +75,23 @@ def test_each_candidate_carries_its_forecast_confidence_and_claude_sees_it(schoo
     payload = candidate_payload(candidates[0], tz=zoneinfo.ZoneInfo("UTC"),
                                 names=load_names(candidates))
     assert payload["forecast_confidence"]["word"] == candidates[0].confidence["word"]
+
+
+def test_reasons_name_the_aircraft_that_will_fly(school, now):
+    # Both Skyhawks have the same 15 kt limit; a 14 kt crosswind is marginal for either. When the booking's own
+    # aircraft is busy, the twin's options must name the twin, not the aircraft they were judged alongside.
+    store_crosswind(icao="KPAO", start=now, hours=72, fetched_at=now, speed_kt=14)
+    for plane in (school.aircraft, school.twin):
+        plane.max_crosswind_kt = 14
+        plane.save()
+    from accounts.tests.factories import StudentFactory
+    from rescheduling.tests.factories import BookingFactory
+
+    busy = BookingFactory(student=StudentFactory(email="busy@example.com"), instructor=None, lesson_type="solo",
+                          aircraft=school.aircraft, start=school.held.end, end=now + timedelta(hours=30))
+    school.held.refresh_from_db()
+    candidates = [c for c in find_candidates(booking=school.held, now=now, limit=200)
+                  if c.start < busy.end and c.end > busy.start and c.forecast_known]
+    assert candidates and {c.aircraft_id for c in candidates} == {school.twin.pk}
+    marginal = [r for c in candidates for r in c.weather_reasons if "maximum demonstrated" in r]
+    assert marginal and all("N102SP maximum demonstrated" in r for r in marginal)
