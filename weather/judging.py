@@ -471,6 +471,16 @@ def flight_night_reason(*, departure, start: datetime, end: datetime, minimums: 
                         time_zone=departure.time_zone or "UTC", icao=departure.icao, who=minimums.label)
 
 
+def _memo_minimums(minimums: Minimums) -> Minimums:
+    """The part of the minimums a point's verdict depends on: flights in different aircraft share verdicts
+    unless the aircraft itself appears in them (its crosswind limit applies, or it is VFR only for a pilot
+    who may fly IMC), so a fleet of many aircraft at one airport judges each place and hour once."""
+    names_aircraft = minimums.crosswind_from_aircraft or (minimums.imc_allowed and minimums.ifr_equipped is False)
+    return replace(minimums, aircraft=minimums.aircraft if names_aircraft else "", aircraft_crosswind_kt=None,
+                   ifr_equipped=minimums.ifr_equipped if minimums.imc_allowed else None,
+                   night_allowed=True, night_endorsed=False)
+
+
 def _spread(values: list[float]) -> float:
     return round(max(values) - min(values), 2) if len(values) > 1 else 0.0
 
@@ -484,6 +494,7 @@ def judge_window(*, points: Sequence[RoutePoint], hours: Sequence[datetime],
     night for a pilot who may not fly then is a conflict, whatever the weather.
     """
     memo = {} if memo is None else memo
+    judging_key = _memo_minimums(minimums)
     statuses, reasons, rendered = [], [], []
     if flight is not None:
         departure, start, end = flight
@@ -497,7 +508,7 @@ def judge_window(*, points: Sequence[RoutePoint], hours: Sequence[datetime],
     missing = 0
     for point in points:
         for hour in hours:
-            key = (point.location.key, point.role, hour, minimums)
+            key = (point.location.key, point.role, hour, judging_key)
             verdict = memo.get(key)
             if verdict is None:
                 samples = samples_for(point.location.key, hour)

@@ -271,3 +271,26 @@ def test_the_monitor_stores_the_solo_margin_and_the_aircraft_limit_it_applied(we
     assert minimums["solo"] is True and minimums["visibility_sm"] == 4.0 and minimums["ceiling_ft"] == 1500
     assert minimums["crosswind_kt"] == 12 and minimums["crosswind_from_aircraft"] is True
     assert minimums["aircraft"] == flight.aircraft.tail_number
+
+
+def test_flights_in_different_aircraft_share_verdicts_unless_the_aircraft_is_named():
+    memo: dict = {}
+    calls = []
+
+    def samples_for(key, hour):
+        calls.append(key)
+        return crosswind_of_14_kt()
+
+    skyhawks = [SimpleNamespace(tail_number=f"N{n}SP", max_crosswind_kt=15, ifr_equipped=False) for n in range(3)]
+    for plane in skyhawks:
+        judgement = judge_window(points=[NORTH_SOUTH], hours=[HOUR_14Z], samples_for=samples_for, memo=memo,
+                                 minimums=PRIVATE.for_flight(aircraft=plane))
+        assert judgement.status == MARGINAL
+    assert len(calls) == 1  # judged once for the three
+    limited = judge_window(points=[NORTH_SOUTH], hours=[HOUR_14Z], samples_for=samples_for, memo=memo,
+                           minimums=PRIVATE.for_flight(aircraft=C152))
+    assert limited.status == CONFLICT and "N152AB" in limited.reasons[0]
+    other = SimpleNamespace(tail_number="N153AB", max_crosswind_kt=12, ifr_equipped=False)
+    again = judge_window(points=[NORTH_SOUTH], hours=[HOUR_14Z], samples_for=samples_for, memo=memo,
+                         minimums=PRIVATE.for_flight(aircraft=other))
+    assert "N153AB" in again.reasons[0]
