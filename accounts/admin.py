@@ -34,7 +34,8 @@ class PasswordChangeForm(AdminPasswordChangeForm):
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     ordering = ["last_name", "first_name"]
-    list_display = ["email", "first_name", "last_name", "role", "training_level", "is_active", "last_login"]
+    list_display = ["email", "first_name", "last_name", "role", "training_level", "night_endorsement", "is_active",
+                    "last_login"]
     list_filter = ["role", "training_level", "is_active", "email_notifications"]
     search_fields = ["email", "first_name", "last_name", "phone"]
     readonly_fields = ["last_login", "date_joined", "calendar_token"]
@@ -43,7 +44,7 @@ class UserAdmin(DjangoUserAdmin):
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
         ("Person", {"fields": ["first_name", "last_name", "phone", "time_zone"]}),
-        ("School", {"fields": ["role", "training_level", "is_active", "is_superuser"]}),
+        ("School", {"fields": ["role", "training_level", "night_endorsement", "is_active", "is_superuser"]}),
         ("Notifications", {"fields": ["email_notifications", "calendar_token"]}),
         ("History", {"fields": ["last_login", "date_joined"]}),
     ]

@@ -75,6 +75,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     last_name = models.CharField(max_length=150, blank=True)
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.STUDENT, db_index=True)
     training_level = models.CharField(max_length=32, choices=TrainingLevel.choices, blank=True, default="")
+    night_endorsement = models.BooleanField(
+        default=False, help_text="A student endorsed for night flight: their level's no-night rule does not apply.")
     phone = models.CharField(max_length=32, blank=True)
     time_zone = models.CharField(max_length=64, default=default_time_zone, validators=[validate_time_zone])
     email_notifications = models.BooleanField(default=True, help_text="Send notifications by email as well as in-app.")

@@ -14,8 +14,8 @@ from audit.selectors import audit_count_since
 from audit.services import audit_record
 from config.exceptions import ApplicationError
 
-USER_AUDIT_FIELDS = ("email", "first_name", "last_name", "role", "training_level", "phone", "time_zone",
-                     "email_notifications", "is_active")
+USER_AUDIT_FIELDS = ("email", "first_name", "last_name", "role", "training_level", "night_endorsement", "phone",
+                     "time_zone", "email_notifications", "is_active")
 
 
 class LoginThrottled(ApplicationError):
@@ -32,8 +32,11 @@ def user_snapshot(user: User) -> dict:
     return {field: getattr(user, field) for field in USER_AUDIT_FIELDS}
 
 
-def _clean_profile(*, role: str, training_level: str, time_zone: str | None) -> dict:
+def _clean_profile(*, role: str, training_level: str, time_zone: str | None,
+                   night_endorsement: bool = False) -> dict:
     errors = {}
+    if night_endorsement and role != Role.STUDENT:
+        errors["night_endorsement"] = ["Only students carry a night endorsement."]
     if role not in Role.values:
         errors["role"] = [f"Choose one of: {', '.join(Role.values)}."]
     if role == Role.STUDENT and not training_level:
@@ -51,9 +54,10 @@ def _clean_profile(*, role: str, training_level: str, time_zone: str | None) -> 
 @transaction.atomic
 def user_create(*, email: str, password: str, role: str, first_name: str = "", last_name: str = "",
                 training_level: str = "", phone: str = "", time_zone: str | None = None,
-                actor: User | None = None) -> User:
+                night_endorsement: bool = False, actor: User | None = None) -> User:
     email = normalize_email_address(email)
-    errors = _clean_profile(role=role, training_level=training_level, time_zone=time_zone)
+    errors = _clean_profile(role=role, training_level=training_level, time_zone=time_zone,
+                            night_endorsement=night_endorsement)
     if User.objects.filter(email=email).exists():
         errors["email"] = ["A user with this email already exists."]
     candidate = User(email=email, first_name=first_name, last_name=last_name, role=role)
@@ -66,6 +70,7 @@ def user_create(*, email: str, password: str, role: str, first_name: str = "", l
     user = User.objects.create_user(
         email=email, password=password, role=role, first_name=first_name, last_name=last_name,
         training_level=training_level, phone=phone, time_zone=time_zone or settings.SCHOOL_TIME_ZONE,
+        night_endorsement=bool(night_endorsement),
     )
     audit_record(action="user.created", object_type="user", object_id=user.pk, actor=actor,
                  after=user_snapshot(user))
@@ -83,7 +88,10 @@ def user_update(*, user: User, actor: User | None = None, password: str | None =
     role = changes.get("role", user.role)
     training_level = changes.get("training_level", user.training_level if role == Role.STUDENT else "")
     changes["training_level"] = training_level
-    errors = _clean_profile(role=role, training_level=training_level, time_zone=changes.get("time_zone"))
+    if role != Role.STUDENT and "night_endorsement" not in changes:
+        changes["night_endorsement"] = False
+    errors = _clean_profile(role=role, training_level=training_level, time_zone=changes.get("time_zone"),
+                            night_endorsement=changes.get("night_endorsement", user.night_endorsement))
     if "email" in changes:
         changes["email"] = normalize_email_address(changes["email"])
         if User.objects.filter(email=changes["email"]).exclude(pk=user.pk).exists():

@@ -53,8 +53,8 @@ class AirportAdmin(admin.ModelAdmin):
 
 @admin.register(Aircraft)
 class AircraftAdmin(admin.ModelAdmin):
-    list_display = ["tail_number", "model", "home_airport", "status"]
-    list_filter = ["status", "model", "home_airport"]
+    list_display = ["tail_number", "model", "home_airport", "status", "max_crosswind_kt", "ifr_equipped"]
+    list_filter = ["status", "model", "home_airport", "ifr_equipped"]
     search_fields = ["tail_number", "model"]
     list_select_related = ["home_airport"]
     autocomplete_fields = ["home_airport"]
@@ -66,7 +66,9 @@ class AircraftAdmin(admin.ModelAdmin):
                 services.aircraft_update(aircraft=Aircraft.objects.get(pk=obj.pk), actor=request.user, **changes)
             else:
                 created = services.aircraft_create(actor=request.user, tail_number=obj.tail_number, model=obj.model,
-                                                   home_airport=obj.home_airport, status=obj.status)
+                                                   home_airport=obj.home_airport, status=obj.status,
+                                                   max_crosswind_kt=obj.max_crosswind_kt,
+                                                   ifr_equipped=obj.ifr_equipped)
                 obj.pk, obj._state.adding, obj._state.db = created.pk, False, created._state.db
         except ApplicationError as exc:
             messages.error(request, exc.message)

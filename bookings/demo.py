@@ -22,10 +22,18 @@ HOME = "KPAO"
 HOME_RUNWAYS = [130, 310]
 CROSS_COUNTRY_DESTINATIONS = ["KSNS", "KMRY"]
 FLEET = [("N739SP", "Cessna 172S"), ("N5247R", "Cessna 172S"), ("N8142W", "Piper PA-28-181")]
+# Maximum demonstrated crosswind (POH) and IFR equipment: N8142W's 17 kt is below an instrument-rated pilot's
+# 20 kt, so it is the limit judged for her; N5247R is VFR only.
+FLEET_LIMITS = {"N739SP": (15, True), "N5247R": (15, False), "N8142W": (17, True)}
 DAYLIGHT = (time(7), time(19))
 PATTERN_HORIZON_DAYS = 400
-# Airport-local start times for the four demo students, chosen so no two lessons share a person or aircraft.
-DEMO_START_TIMES = [time(8), time(10, 30), time(13), time(15, 30)]
+# Airport-local start times for the four demo students, chosen so no two lessons share a person or aircraft,
+# and so that the student pilots' lessons (cross-country ones last 3 hours) end before civil twilight all year.
+DEMO_START_TIMES = [time(8), time(10, 30), time(13), time(14)]
+# The fourth student (a student pilot) has one lesson, on the second day, ending ten minutes after civil
+# twilight: booked by operations staff with the override, it is what the monitor flags as night.
+LATE_LESSON = (3, 1)  # (student index, day offset)
+LATE_BY = timedelta(minutes=10)
 DEMO_LESSON_CYCLE = [LessonType.DUAL, LessonType.CROSS_COUNTRY, LessonType.DUAL, LessonType.SOLO, LessonType.DUAL,
                      LessonType.CROSS_COUNTRY, LessonType.CHECKRIDE]
 LARGE_LESSON = timedelta(minutes=90)
@@ -42,6 +50,10 @@ def seed_fleet() -> tuple[Airport, list[Aircraft]]:
         aircraft = Aircraft.objects.filter(tail_number=tail).first()
         if aircraft is None:
             aircraft = services.aircraft_create(actor=None, tail_number=tail, model=model, home_airport=home)
+        if aircraft.max_crosswind_kt is None and tail in FLEET_LIMITS:
+            crosswind, ifr = FLEET_LIMITS[tail]
+            aircraft = services.aircraft_update(aircraft=aircraft, actor=None, max_crosswind_kt=crosswind,
+                                                ifr_equipped=ifr)
         fleet.append(aircraft)
     return home, fleet
 
@@ -111,13 +123,29 @@ def seed_demo_bookings(*, students, instructors, aircraft, home: Airport, actor,
             length = timedelta(hours=3 if lesson_type == LessonType.CROSS_COUNTRY else 2)
             destination = (services.airport_get_or_create(CROSS_COUNTRY_DESTINATIONS[offset % 2])
                            if lesson_type == LessonType.CROSS_COUNTRY else home)
+            late = (index % 4, offset) == LATE_LESSON and lesson_type == LessonType.DUAL and actor is not None
+            if late:
+                start = _late_start(day=tomorrow + timedelta(days=offset), length=length, airport=home)
             services.booking_create(
                 actor=actor, student=student, aircraft=aircraft[index % len(aircraft)], departure_airport=home,
                 destination_airport=destination, start=start, end=start + length, lesson_type=lesson_type,
                 instructor=None if lesson_type == LessonType.SOLO else instructors[index % len(instructors)],
-                notes="Demo lesson", now=now)
+                notes="Demo lesson: ends after civil twilight" if late else "Demo lesson",
+                override_availability=late, now=now)
             created += 1
     return created
+
+
+def _late_start(*, day: date, length: timedelta, airport: Airport) -> datetime:
+    """A start that makes the lesson end LATE_BY after the day's evening civil twilight, on a 5-minute mark."""
+    from astral import Observer
+    from astral.sun import dusk
+
+    twilight = dusk(Observer(latitude=airport.latitude, longitude=airport.longitude), day,
+                    tzinfo=zoneinfo.ZoneInfo(airport.time_zone))
+    end = twilight + LATE_BY
+    end += timedelta(minutes=(5 - end.minute % 5) % 5, seconds=-end.second, microseconds=-end.microsecond)
+    return end - length
 
 
 def seed_large_fleet(*, count: int, home: Airport) -> list[Aircraft]:

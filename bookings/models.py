@@ -42,6 +42,12 @@ class Aircraft(models.Model):
     model = models.CharField(max_length=100, db_index=True)
     home_airport = models.ForeignKey(Airport, on_delete=models.PROTECT, related_name="based_aircraft")
     status = models.CharField(max_length=16, choices=AircraftStatus.choices, default=AircraftStatus.AVAILABLE)
+    max_crosswind_kt = models.PositiveSmallIntegerField(
+        null=True, blank=True,
+        help_text="Maximum demonstrated crosswind from the POH, knots; a flight is judged by the lower of this "
+                  "and the pilot's limit. Empty: the pilot's limit alone.")
+    ifr_equipped = models.BooleanField(
+        default=False, help_text="Equipped and current for flight in instrument conditions.")
 
     class Meta:
         ordering = ["tail_number"]

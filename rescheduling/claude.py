@@ -48,7 +48,9 @@ SYSTEM_PROMPT = (
     "and an aircraft, with the forecast verdict for each. Choose and order the best candidates for the "
     "student: keeping their instructor and aircraft helps continuity, a time close to the original and to "
     "their usual hours is easier to attend, a forecast that is 'ok' is better than 'marginal', and 'unknown' "
-    "means the forecast does not reach that far yet. Only use candidate_id values from the list, never invent "
+    "means the forecast does not reach that far yet; among slots that pass, prefer the firmer forecast "
+    "(forecast_confidence: 'firm' is observed, 'likely' a TAF or a near model forecast, 'uncertain' a distant or "
+    "disputed one) and say so when it matters. Only use candidate_id values from the list, never invent "
     "a slot, and write each rationale in plain words for the student in at most two short sentences. "
     f"Answer by calling the {TOOL_NAME} tool."
 )

@@ -85,6 +85,8 @@ class RescheduleOption(models.Model):
     weather_status = models.CharField(max_length=16)
     weather_reasons = models.JSONField(default=list, blank=True)
     forecast_known = models.BooleanField(default=True)
+    confidence = models.JSONField(null=True, blank=True,
+                                  help_text="How far to trust the slot's forecast: score, level, word, basis.")
     score = models.FloatField(default=0)
     unavailable_at = models.DateTimeField(null=True, blank=True)
     unavailable_by = models.ForeignKey(

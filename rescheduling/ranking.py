@@ -21,6 +21,13 @@ WEATHER_WORDS = {
 }
 
 
+CONFIDENCE_WORDS = {
+    "firm": "firm: observed conditions",
+    "likely": "likely to hold",
+    "uncertain": "uncertain this far ahead",
+}
+
+
 @dataclass(frozen=True)
 class RankedCandidate:
     candidate: Candidate
@@ -64,7 +71,10 @@ def rules_rationale(candidate: Candidate, *, original_start: datetime, tz: zonei
     local = candidate.start.astimezone(tz)
     when = f"{local:%a %d %b %H:%M} local, {_shift_words(candidate.start, original_start)}"
     usual = ", at a time you usually fly" if candidate.usual_hour else ""
-    return f"{who}; {when}{usual}; {WEATHER_WORDS.get(candidate.weather_status, 'forecast not judged')}."
+    weather = WEATHER_WORDS.get(candidate.weather_status, "forecast not judged")
+    if candidate.confidence and candidate.weather_status in ("ok", "marginal"):
+        weather += f" ({CONFIDENCE_WORDS.get(candidate.confidence['word'], candidate.confidence['word'])})"
+    return f"{who}; {when}{usual}; {weather}."
 
 
 def lesson_payload(booking, *, tz: zoneinfo.ZoneInfo) -> dict:
@@ -90,6 +100,8 @@ def candidate_payload(candidate: Candidate, *, tz: zoneinfo.ZoneInfo, names: Nam
         "usual_hour_for_student": candidate.usual_hour,
         "weather_status": candidate.weather_status,
         "forecast_known": candidate.forecast_known,
+        "forecast_confidence": ({"word": candidate.confidence["word"], "score": candidate.confidence["score"],
+                                 "basis": candidate.confidence["basis"]} if candidate.confidence else None),
     }
 
 

@@ -127,7 +127,7 @@ def _store_request(*, booking, now: datetime, reasons: list[str], actor,
             end=o.candidate.end, instructor_id=o.candidate.instructor_id, aircraft_id=o.candidate.aircraft_id,
             source=o.source, rationale=o.rationale, weather_status=o.candidate.weather_status,
             weather_reasons=list(o.candidate.weather_reasons), forecast_known=o.candidate.forecast_known,
-            score=o.candidate.score,
+            confidence=o.candidate.confidence, score=o.candidate.score,
         )
         for rank, o in enumerate(options, start=1)
     ])
@@ -186,9 +186,10 @@ def _slot_problem(*, option: RescheduleOption, booking, now: datetime) -> str | 
     verdict = weather_selectors.window_verdicts(
         departure=booking.departure_airport, destination=booking.destination_airport,
         training_level=booking.student.training_level, windows=[(option.start, option.end)], now=now,
+        lesson_type=booking.lesson_type, aircraft=option.aircraft, night_endorsed=booking.student.night_endorsement,
     )[0]
     if verdict.status == "conflict":
-        return "The forecast for this slot now fails your minimums: " + "; ".join(verdict.reasons)
+        return "This slot now fails your minimums: " + "; ".join(verdict.reasons)
     return None
 
 

@@ -2,14 +2,17 @@
 
 Deterministic: the same data and the same `now` give the same candidates, ids and order. A fixed number of
 queries whatever the size of the school: the people and aircraft involved, the student's history, one
-`free_intervals` call and one `window_verdicts` call for every candidate window at once.
+`free_intervals` call and one `window_verdicts` call for every candidate window at once per kind of aircraft
+(crosswind limit and IFR equipment). The verdicts apply every rule the monitor does: the minimums with the
+solo margin, the aircraft's limits and daylight, so a slot reaching into night for a student who may not fly
+then is never offered.
 """
 
 import math
 import zoneinfo
 from bisect import bisect_right
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 SEARCH_DAYS = 7
@@ -26,6 +29,9 @@ CLOSENESS_MAX = 40.0
 USUAL_HOURS_MAX = 15.0
 WEATHER_POINTS = {"ok": 10.0, "marginal": 4.0, "unknown": 0.0}
 UNKNOWN_INSIDE_HORIZON = -5.0
+# Among slots that pass, a firmer forecast (an observation or a TAF over a two-day model run) is preferred:
+# up to this many points, in proportion to the window's confidence score.
+FIRM_FORECAST_MAX = 10.0
 
 PASSING = ("ok", "marginal")
 
@@ -47,6 +53,7 @@ class Candidate:
     weather_reasons: tuple[str, ...] = field(default=())
     hours_from_original: float = 0.0
     usual_hour: bool = False
+    confidence: dict | None = None
 
 
 def candidate_id_for(*, start: datetime, instructor_id: int | None, aircraft_id: int) -> str:
@@ -88,6 +95,9 @@ class Slot:
     end: datetime
     instructor_id: int | None
     aircraft_id: int
+    # Every aircraft free for the slot, in order of preference: the weather may rule out the first one
+    # (its crosswind limit, its equipment) and not the next.
+    free_aircraft: tuple[int, ...] = field(default=(), compare=False)
 
 
 def feasible_slots(*, grid: list[datetime], duration: timedelta, student: FreeTime,
@@ -120,16 +130,16 @@ def feasible_slots(*, grid: list[datetime], duration: timedelta, student: FreeTi
                 continue
         elif (start, None) in unavailable:
             continue
-        aircraft_id = next((aid for aid, free in aircraft if free.covers(start, end)), None)
-        if aircraft_id is None:
+        free_aircraft = tuple(aid for aid, free in aircraft if free.covers(start, end))
+        if not free_aircraft:
             continue
-        slots.append(Slot(start, end, instructor_id, aircraft_id))
+        slots.append(Slot(start, end, instructor_id, free_aircraft[0], free_aircraft))
     return slots
 
 
 def score_slot(*, slot: Slot, original_start: datetime, instructor_id: int | None, aircraft_id: int,
                usual_hours: list[float], tz: zoneinfo.ZoneInfo, weather_status: str,
-               forecast_known: bool) -> tuple[float, float, bool]:
+               forecast_known: bool, confidence: float | None = None) -> tuple[float, float, bool]:
     """(score, hours from the original start, whether the slot is at one of the student's usual hours)."""
     score = 0.0
     if instructor_id is not None and slot.instructor_id == instructor_id:
@@ -146,6 +156,8 @@ def score_slot(*, slot: Slot, original_start: datetime, instructor_id: int | Non
     score += WEATHER_POINTS.get(weather_status, 0.0)
     if weather_status == "unknown" and forecast_known:
         score += UNKNOWN_INSIDE_HORIZON
+    if confidence is not None and weather_status in PASSING:
+        score += FIRM_FORECAST_MAX * confidence
     return round(score, 4), round(hours_away, 2), share >= 0.25
 
 
@@ -191,7 +203,8 @@ def _instructor_order(booking) -> list[int] | None:
     return [booking.instructor_id, *others.values_list("id", flat=True)]
 
 
-def _aircraft_order(booking) -> list[int]:
+def _aircraft_order(booking) -> list:
+    """The booking's aircraft, then the others of its model: the rows, as the weather judges their limits."""
     from bookings.models import AircraftStatus
     from bookings.selectors import aircraft_list
 
@@ -199,16 +212,62 @@ def _aircraft_order(booking) -> list[int]:
         aircraft_list(filters={"model": booking.aircraft.model, "status": AircraftStatus.AVAILABLE})
         .exclude(id=booking.aircraft_id)
         .order_by("id")
-        .values_list("id", flat=True)
     )
-    return [booking.aircraft_id, *same_model]
+    return [booking.aircraft, *same_model]
+
+
+def _judge_slots(*, booking, slots: list[Slot], fleet: dict, now: datetime) -> list[tuple[int | None, object]]:
+    """For each slot, the first free aircraft (in order of preference) whose limits the forecast and the
+    daylight rule pass, with that verdict; (None, None) when no free aircraft passes.
+
+    Aircraft with the same crosswind limit and IFR equipment are judged alike, so the forecasts are judged
+    once per such profile (one `window_verdicts` call each, usually one or two), not once per aircraft.
+    """
+    from weather import selectors as weather_selectors
+
+    wanted = sorted({aid for slot in slots for aid in slot.free_aircraft})
+
+    def profile(aid: int):
+        return (fleet[aid].max_crosswind_kt, fleet[aid].ifr_equipped)
+
+    by_profile: dict[tuple, dict[int, object]] = {}
+    representatives: dict[tuple, object] = {}
+    for key in sorted({profile(aid) for aid in wanted if aid in fleet}, key=str):
+        indexes = [i for i, slot in enumerate(slots) if any(aid in fleet and profile(aid) == key
+                                                            for aid in slot.free_aircraft)]
+        representative = next(fleet[aid] for aid in wanted if aid in fleet and profile(aid) == key)
+        verdicts = weather_selectors.window_verdicts(
+            departure=booking.departure_airport, destination=booking.destination_airport,
+            training_level=booking.student.training_level, windows=[(slots[i].start, slots[i].end) for i in indexes],
+            now=now, lesson_type=booking.lesson_type, aircraft=representative,
+            night_endorsed=booking.student.night_endorsement,
+        )
+        by_profile[key] = dict(zip(indexes, verdicts, strict=True))
+        representatives[key] = representative
+    chosen = []
+    for index, slot in enumerate(slots):
+        pick = (None, None)
+        for aid in slot.free_aircraft:
+            if aid not in fleet:
+                continue
+            verdict = by_profile[profile(aid)][index]
+            if verdict.status in (*PASSING, "unknown"):
+                judged_as = representatives[profile(aid)]
+                if judged_as.pk != aid:
+                    # Judged alike, but the reasons name the aircraft that will fly (its limit, its equipment).
+                    verdict = replace(verdict, reasons=[r.replace(f"{judged_as.tail_number} ",
+                                                                  f"{fleet[aid].tail_number} ")
+                                                        for r in verdict.reasons])
+                pick = (aid, verdict)
+                break
+        chosen.append(pick)
+    return chosen
 
 
 def find_candidates(*, booking, now: datetime, limit: int = DEFAULT_LIMIT,
                     unavailable: frozenset[tuple[datetime, int | None]] = frozenset()) -> list[Candidate]:
     """Ranked, non-overlapping candidates for `booking`, best first, at most `limit` of them."""
     from availability.selectors import free_intervals
-    from weather import selectors as weather_selectors
 
     duration = booking.end - booking.start
     first = grid_after(now + EARLIEST_AFTER_NOW)
@@ -223,7 +282,8 @@ def find_candidates(*, booking, now: datetime, limit: int = DEFAULT_LIMIT,
     search_end = grid[-1] + duration
 
     instructor_ids = _instructor_order(booking)
-    aircraft_ids = _aircraft_order(booking)
+    fleet = {a.pk: a for a in _aircraft_order(booking)}
+    aircraft_ids = list(fleet)
     free = free_intervals(
         start=first, end=search_end, instructor_ids=tuple(instructor_ids or ()), aircraft_ids=tuple(aircraft_ids),
         student_ids=(booking.student_id,), exclude_booking_ids=(booking.pk,),
@@ -242,20 +302,20 @@ def find_candidates(*, booking, now: datetime, limit: int = DEFAULT_LIMIT,
     if not slots:
         return []
 
-    verdicts = weather_selectors.window_verdicts(
-        departure=booking.departure_airport, destination=booking.destination_airport,
-        training_level=booking.student.training_level, windows=[(s.start, s.end) for s in slots], now=now,
-    )
+    chosen = _judge_slots(booking=booking, slots=slots, fleet=fleet, now=now)
     tz = zoneinfo.ZoneInfo(booking.departure_airport.time_zone or "UTC")
     usual_hours = _usual_local_hours(student_id=booking.student_id, now=now, fallback=booking.start, tz=tz)
     candidates = []
-    for slot, verdict in zip(slots, verdicts, strict=True):
-        if verdict.status not in (*PASSING, "unknown"):
+    for slot, (aircraft_id, verdict) in zip(slots, chosen, strict=True):
+        if verdict is None:
             continue
+        slot = Slot(slot.start, slot.end, slot.instructor_id, aircraft_id, slot.free_aircraft)
+        confidence = verdict.confidence
         score, hours_away, usual = score_slot(
             slot=slot, original_start=booking.start, instructor_id=booking.instructor_id,
             aircraft_id=booking.aircraft_id, usual_hours=usual_hours, tz=tz,
             weather_status=verdict.status, forecast_known=verdict.forecast_known,
+            confidence=confidence["score"] if confidence else None,
         )
         candidates.append(Candidate(
             candidate_id=candidate_id_for(start=slot.start, instructor_id=slot.instructor_id,
@@ -265,7 +325,7 @@ def find_candidates(*, booking, now: datetime, limit: int = DEFAULT_LIMIT,
             same_aircraft=slot.aircraft_id == booking.aircraft_id,
             weather_status=verdict.status, forecast_known=verdict.forecast_known,
             weather_reasons=tuple(verdict.reasons), score=score, hours_from_original=hours_away,
-            usual_hour=usual,
+            usual_hour=usual, confidence=confidence,
         ))
     candidates.sort(key=lambda c: (-c.score, c.start, c.instructor_id or 0, c.aircraft_id))
     return pick_spread(candidates, limit)

@@ -3,7 +3,8 @@ from django.contrib import admin
 from weather.models import ForecastSeries, ProviderCall, WeatherCheck, WeatherMinimums
 from weather.services import minimums_update
 
-EDITABLE = ("ceiling_ft", "visibility_sm", "wind_kt", "gust_kt", "crosswind_kt", "imc_allowed")
+EDITABLE = ("ceiling_ft", "visibility_sm", "wind_kt", "gust_kt", "crosswind_kt", "imc_allowed", "night_allowed",
+            "solo_visibility_margin_sm", "solo_ceiling_margin_ft", "solo_wind_margin_kt")
 
 
 @admin.register(WeatherMinimums)

@@ -20,7 +20,7 @@ from weather import services  # noqa: E402
 from weather.fetching import collect_forecasts  # noqa: E402
 from weather.judging import judge_window, route_points, window_hours  # noqa: E402
 from weather.providers import configured_providers  # noqa: E402
-from weather.selectors import minimums_by_level, minimums_for  # noqa: E402
+from weather.selectors import booking_minimums, minimums_by_level  # noqa: E402
 
 logger = logging.getLogger(__name__)
 
@@ -84,9 +84,10 @@ def run_monitor(event=None, context=None, *, hours=None, dry_run=False, now=None
         for index, booking in enumerate(bookings, 1):
             points = routes[(booking.departure_airport_id, booking.destination_airport_id)]
             level = booking.student.training_level
-            minimums = minimums_for(table, level)
+            minimums = booking_minimums(table, booking)
             judgement = judge_window(points=points, hours=window_hours(booking.start, booking.end),
-                                     samples_for=collected.samples_for, minimums=minimums, memo=memo)
+                                     samples_for=collected.samples_for, minimums=minimums, memo=memo,
+                                     flight=(booking.departure_airport, booking.start, booking.end))
             judged.append(services.CheckInput(
                 booking_id=booking.pk, window_start=booking.start - timedelta(minutes=30), window_end=booking.end,
                 training_level=level, judgement=judgement, minimums=minimums.as_dict(),

@@ -9,11 +9,12 @@ from __future__ import annotations
 import math
 import zoneinfo
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
+from weather.daylight import night_reason
 from weather.geo import airport_location, corridor_points, format_point, point_location
-from weather.providers.base import CEILING_COVERS, HourlyWeather, Location
+from weather.providers.base import CEILING_COVERS, METAR, TAF, HourlyWeather, Location
 
 OK, MARGINAL, UNKNOWN, CONFLICT = "ok", "marginal", "unknown", "conflict"
 HOUR = timedelta(hours=1)
@@ -26,16 +27,24 @@ PRECIPITATION = ("RA", "DZ", "SN", "SG", "PL", "GR", "GS", "IC", "UP")
 
 DEFAULT_MINIMUMS = {
     "student_pilot": {"ceiling_ft": 3000, "visibility_sm": 5, "wind_kt": 10, "gust_kt": 15, "crosswind_kt": 8,
-                      "imc_allowed": False},
+                      "imc_allowed": False, "night_allowed": False},
     "private_pilot": {"ceiling_ft": 1000, "visibility_sm": 3, "wind_kt": 20, "gust_kt": 25, "crosswind_kt": 15,
-                      "imc_allowed": False},
+                      "imc_allowed": False, "night_allowed": True},
     "instrument_rated": {"ceiling_ft": 200, "visibility_sm": 0.5, "wind_kt": 30, "gust_kt": 35, "crosswind_kt": 20,
-                         "imc_allowed": True},
+                         "imc_allowed": True, "night_allowed": True},
 }
+# What a solo lesson adds to its level's minimums: more visibility and ceiling, less wind, gust and crosswind.
+DEFAULT_SOLO_MARGINS = {"solo_visibility_margin_sm": 1.0, "solo_ceiling_margin_ft": 500, "solo_wind_margin_kt": 2}
 
 
 @dataclass(frozen=True)
 class Minimums:
+    """A level's minimums, and once `for_flight` has applied them, what one flight is judged by.
+
+    The flight's own part (solo margin, the aircraft's crosswind limit and IFR equipment, a night
+    endorsement) is stored with every check next to the level's values, so a check says what it applied.
+    """
+
     training_level: str
     ceiling_ft: float
     visibility_sm: float
@@ -43,21 +52,69 @@ class Minimums:
     gust_kt: float
     crosswind_kt: float
     imc_allowed: bool
+    night_allowed: bool = True
+    solo_visibility_margin_sm: float = DEFAULT_SOLO_MARGINS["solo_visibility_margin_sm"]
+    solo_ceiling_margin_ft: float = DEFAULT_SOLO_MARGINS["solo_ceiling_margin_ft"]
+    solo_wind_margin_kt: float = DEFAULT_SOLO_MARGINS["solo_wind_margin_kt"]
+    # Set by for_flight:
+    solo: bool = False
+    night_endorsed: bool = False
+    aircraft: str = ""  # tail number of the aircraft judged, when one was
+    aircraft_crosswind_kt: float | None = None  # its maximum demonstrated crosswind
+    ifr_equipped: bool | None = None  # None: no aircraft given, equipment not judged
+    crosswind_from_aircraft: bool = False
 
     @classmethod
     def from_model(cls, row) -> Minimums:
         return cls(training_level=row.training_level, ceiling_ft=row.ceiling_ft, visibility_sm=float(row.visibility_sm),
                    wind_kt=row.wind_kt, gust_kt=row.gust_kt, crosswind_kt=row.crosswind_kt,
-                   imc_allowed=row.imc_allowed)
+                   imc_allowed=row.imc_allowed, night_allowed=row.night_allowed,
+                   solo_visibility_margin_sm=float(row.solo_visibility_margin_sm),
+                   solo_ceiling_margin_ft=row.solo_ceiling_margin_ft, solo_wind_margin_kt=row.solo_wind_margin_kt)
 
     @classmethod
     def default(cls, training_level: str) -> Minimums:
         return cls(training_level=training_level, **DEFAULT_MINIMUMS[training_level])
 
+    def for_flight(self, *, solo: bool = False, aircraft=None, night_endorsed: bool = False) -> Minimums:
+        """The minimums one flight is judged by: the solo margin on top of the level's values, and the
+        crosswind limit the lower of the level's and the aircraft's maximum demonstrated crosswind."""
+        values = {"solo": bool(solo), "night_endorsed": bool(night_endorsed)}
+        crosswind = self.crosswind_kt
+        if solo:
+            values.update(visibility_sm=self.visibility_sm + self.solo_visibility_margin_sm,
+                          ceiling_ft=self.ceiling_ft + self.solo_ceiling_margin_ft,
+                          wind_kt=max(0, self.wind_kt - self.solo_wind_margin_kt),
+                          gust_kt=max(0, self.gust_kt - self.solo_wind_margin_kt))
+            crosswind = max(0, crosswind - self.solo_wind_margin_kt)
+        if aircraft is not None:
+            limit = getattr(aircraft, "max_crosswind_kt", None)
+            values.update(aircraft=aircraft.tail_number, ifr_equipped=bool(getattr(aircraft, "ifr_equipped", False)),
+                          aircraft_crosswind_kt=None if limit is None else float(limit))
+            if limit is not None and limit < crosswind:
+                crosswind = float(limit)
+                values["crosswind_from_aircraft"] = True
+        values["crosswind_kt"] = crosswind
+        return replace(self, **values)
+
+    @property
+    def night_permitted(self) -> bool:
+        return self.night_allowed or self.night_endorsed
+
+    @property
+    def label(self) -> str:
+        """Who the limits are for, as the reasons say it: `student_pilot`, `private_pilot solo`."""
+        return f"{self.training_level} solo" if self.solo else self.training_level
+
     def as_dict(self) -> dict:
         return {"training_level": self.training_level, "ceiling_ft": self.ceiling_ft,
                 "visibility_sm": self.visibility_sm, "wind_kt": self.wind_kt, "gust_kt": self.gust_kt,
-                "crosswind_kt": self.crosswind_kt, "imc_allowed": self.imc_allowed}
+                "crosswind_kt": self.crosswind_kt, "imc_allowed": self.imc_allowed,
+                "night_allowed": self.night_allowed, "solo_visibility_margin_sm": self.solo_visibility_margin_sm,
+                "solo_ceiling_margin_ft": self.solo_ceiling_margin_ft, "solo_wind_margin_kt": self.solo_wind_margin_kt,
+                "solo": self.solo, "night_endorsed": self.night_endorsed,
+                "aircraft": self.aircraft, "aircraft_crosswind_kt": self.aircraft_crosswind_kt,
+                "ifr_equipped": self.ifr_equipped, "crosswind_from_aircraft": self.crosswind_from_aircraft}
 
 
 @dataclass(frozen=True)
@@ -216,6 +273,7 @@ class WindowJudgement:
     agreement: dict
     answered: list[str]
     missing: int = 0
+    confidence: dict | None = None
 
 
 def _merge(samples: Sequence[HourlyWeather], runways: Sequence[int]) -> dict:
@@ -259,14 +317,15 @@ def _merge(samples: Sequence[HourlyWeather], runways: Sequence[int]) -> dict:
 def judge_point(point: RoutePoint, hour: datetime, samples: Sequence[HourlyWeather],
                 minimums: Minimums) -> PointVerdict:
     where = f"at {point.label} {hour:%H:%M}Z"
-    level = minimums.training_level
+    level = minimums.label
     local = hour.astimezone(zoneinfo.ZoneInfo(point.time_zone)).isoformat()
     base = {"location": point.location.key, "label": point.label, "role": point.role,
             "latitude": point.location.latitude, "longitude": point.location.longitude,
             "hour": hour.isoformat(), "local_time": local}
     if not samples:
         return PointVerdict(UNKNOWN, [f"no forecast from any provider {where}"],
-                            {**base, "status": UNKNOWN, "providers": [], "sources": [], "category": None})
+                            {**base, "status": UNKNOWN, "providers": [], "sources": [], "category": None,
+                             "confidence": None, "_agreement": None})
     v = _merge(samples, point.runway_headings)
     conflicts: list[str] = []
     marginals: list[str] = []
@@ -277,13 +336,13 @@ def judge_point(point: RoutePoint, hour: datetime, samples: Sequence[HourlyWeath
         elif value < limit * (1 + MARGIN):
             marginals.append(f"{name} {text} {unit} within 10% of {_fmt(limit)} {unit} ({level}) {where}")
 
-    def at_most(name: str, value, limit, extra: str = ""):
+    def at_most(name: str, value, limit, extra: str = "", who: str = level):
         if value is None:
             return
         if value > limit:
-            conflicts.append(f"{name} {_fmt(value)} kt{extra} above {_fmt(limit)} kt ({level}) {where}")
+            conflicts.append(f"{name} {_fmt(value)} kt{extra} above {_fmt(limit)} kt ({who}) {where}")
         elif value > limit * (1 - MARGIN):
-            marginals.append(f"{name} {_fmt(value)} kt{extra} within 10% of {_fmt(limit)} kt ({level}) {where}")
+            marginals.append(f"{name} {_fmt(value)} kt{extra} within 10% of {_fmt(limit)} kt ({who}) {where}")
 
     for code in v["phenomena"]:
         if is_thunderstorm(code):
@@ -303,25 +362,123 @@ def judge_point(point: RoutePoint, hour: datetime, samples: Sequence[HourlyWeath
     at_most("gust", v["gust_kt"], minimums.gust_kt)
     if v["crosswind_kt"] is not None:
         runway = v["crosswind_runway"]
+        # The aircraft's maximum demonstrated crosswind, where it is the lower limit, is what the pilot is told.
+        who = f"{minimums.aircraft} maximum demonstrated" if minimums.crosswind_from_aircraft else level
         at_most("crosswind", v["crosswind_kt"], minimums.crosswind_kt,
-                " (variable wind)" if runway == "variable" else f" on runway {runway}")
+                " (variable wind)" if runway == "variable" else f" on runway {runway}", who)
     category = known_category(v["ceiling_ft"], v["visibility_sm"], ceiling_is_known="ceiling" not in v["unknown"],
                               visibility_is_known="visibility" not in v["unknown"])
     imc = ((v["ceiling_ft"] is not None and v["ceiling_ft"] < VFR_CEILING_FT)
            or (v["visibility_sm"] is not None and v["visibility_sm"] < VFR_VISIBILITY_SM))
     if imc and not minimums.imc_allowed and not any(r.startswith(("visibility", "ceiling")) for r in conflicts):
         conflicts.append(f"IMC ({category or 'IFR or worse'}) not allowed ({level}) {where}")
+    elif imc and minimums.imc_allowed and minimums.ifr_equipped is False:
+        conflicts.append(f"IMC ({category or 'IFR or worse'}) needs an IFR-equipped aircraft: {minimums.aircraft} "
+                         f"is VFR only ({level}) {where}")
     crosswind_note = None
     if not point.runway_headings and point.role != "corridor":
         crosswind_note = "runway headings unknown: crosswind not judged"
     # A verdict that rests on an unknown element is at best unknown; a known conflict still grounds the flight.
     status = CONFLICT if conflicts else UNKNOWN if unknowns else MARGINAL if marginals else OK
+    agreement = _agreement(samples, point.runway_headings)
     values = {**base, **v, "category": category, "status": status,
               "providers": sorted({s.provider for s in samples}), "sources": sorted({s.source for s in samples}),
-              "imc": imc}
+              "imc": imc, "confidence": hour_confidence(samples, agreement), "_agreement": agreement}
     if crosswind_note:
         values["note"] = crosswind_note
     return PointVerdict(status, conflicts + unknowns + marginals, values)
+
+
+# How far a judged hour can be trusted, from 0 to 1: an observation most, a TAF inside its validity less,
+# an hourly model forecast less again and less the further ahead it looks; disagreement between providers
+# and a TAF PROB group lower it further.
+CONFIDENCE_OBSERVATION = 0.95
+CONFIDENCE_TAF = 0.8
+CONFIDENCE_MODEL = 0.7
+CONFIDENCE_MODEL_PER_HOUR = 0.004
+CONFIDENCE_MODEL_UNDATED = 0.5
+CONFIDENCE_FLOOR = 0.1
+SPREAD_PENALTY_PER_SM = 0.1
+SPREAD_PENALTY_PER_KT = 0.01
+SPREAD_PENALTY_PER_1000_FT = 0.05
+SPREAD_PENALTY_MAX = 0.4
+CONFIDENCE_LEVELS = ((0.85, "high", "firm"), (0.6, "medium", "likely"), (0.0, "low", "uncertain"))
+
+
+def confidence_level(score: float) -> tuple[str, str]:
+    """(level, word) for a confidence score: high/firm, medium/likely, low/uncertain."""
+    for floor, level, word in CONFIDENCE_LEVELS:
+        if score >= floor:
+            return level, word
+    return CONFIDENCE_LEVELS[-1][1:]
+
+
+def hour_confidence(samples: Sequence[HourlyWeather], agreement: dict | None) -> dict | None:
+    """How much to trust one place and hour, with the reasons in words: `{score, level, word, basis}`."""
+    if not samples:
+        return None
+    sources = {s.source for s in samples}
+    if METAR in sources:
+        score, basis = CONFIDENCE_OBSERVATION, ["observation (METAR)"]
+    elif TAF in sources:
+        score, basis = CONFIDENCE_TAF, ["TAF, within its validity"]
+    else:
+        leads = [(s.valid_at - s.issued_at).total_seconds() / 3600 for s in samples if s.issued_at is not None]
+        if leads:
+            lead = float(int(max(0.0, min(leads))))  # whole hours: the score moves with the model run, not the clock
+            score = CONFIDENCE_MODEL - CONFIDENCE_MODEL_PER_HOUR * lead
+            basis = [f"model forecast {lead:.0f} h ahead"]
+        else:
+            score, basis = CONFIDENCE_MODEL_UNDATED, ["model forecast"]
+    probability = max((s.probability for s in samples if s.probability), default=None)
+    if probability:
+        score = min(score, probability / 100)
+        basis.append(f"TAF PROB{probability}: {probability}% chance of the worse conditions")
+    if agreement:
+        penalty = min(SPREAD_PENALTY_MAX, agreement["visibility_sm"] * SPREAD_PENALTY_PER_SM
+                      + agreement["wind_kt"] * SPREAD_PENALTY_PER_KT
+                      + agreement["ceiling_ft"] / 1000 * SPREAD_PENALTY_PER_1000_FT)
+        if penalty > 0:
+            score -= penalty
+            spreads = [f"{_fmt(agreement['visibility_sm'])} sm" if agreement["visibility_sm"] else "",
+                       f"{_fmt(agreement['wind_kt'])} kt" if agreement["wind_kt"] else "",
+                       f"{agreement['ceiling_ft']:.0f} ft" if agreement["ceiling_ft"] else ""]
+            basis.append("providers disagree by " + ", ".join(p for p in spreads if p))
+    score = round(max(CONFIDENCE_FLOOR, min(1.0, score)), 2)
+    level, word = confidence_level(score)
+    return {"score": score, "level": level, "word": word, "basis": "; ".join(basis)}
+
+
+def window_confidence(points: Sequence[dict]) -> dict | None:
+    """A window is as firm as its least firm judged hour; that hour's place and reasons are kept."""
+    weakest = None
+    for values in points:
+        confidence = values.get("confidence")
+        if confidence and (weakest is None or confidence["score"] < weakest[0]["score"]):
+            weakest = (confidence, values)
+    if weakest is None:
+        return None
+    confidence, values = weakest
+    return {**confidence, "at": f"{values['label']} {datetime.fromisoformat(values['hour']):%H:%M}Z"}
+
+
+def flight_night_reason(*, departure, start: datetime, end: datetime, minimums: Minimums) -> str | None:
+    """The daylight rule: a pilot whose level may not fly at night, without a night endorsement, must be down
+    by the end of evening civil twilight and may not leave before morning civil twilight, at the departure."""
+    if minimums.night_permitted:
+        return None
+    return night_reason(start=start, end=end, latitude=departure.latitude, longitude=departure.longitude,
+                        time_zone=departure.time_zone or "UTC", icao=departure.icao, who=minimums.label)
+
+
+def _memo_minimums(minimums: Minimums) -> Minimums:
+    """The part of the minimums a point's verdict depends on: flights in different aircraft share verdicts
+    unless the aircraft itself appears in them (its crosswind limit applies, or it is VFR only for a pilot
+    who may fly IMC), so a fleet of many aircraft at one airport judges each place and hour once."""
+    names_aircraft = minimums.crosswind_from_aircraft or (minimums.imc_allowed and minimums.ifr_equipped is False)
+    return replace(minimums, aircraft=minimums.aircraft if names_aircraft else "", aircraft_crosswind_kt=None,
+                   ifr_equipped=minimums.ifr_equipped if minimums.imc_allowed else None,
+                   night_allowed=True, night_endorsed=False)
 
 
 def _spread(values: list[float]) -> float:
@@ -330,22 +487,32 @@ def _spread(values: list[float]) -> float:
 
 def judge_window(*, points: Sequence[RoutePoint], hours: Sequence[datetime],
                  samples_for: Callable[[str, datetime], Sequence[HourlyWeather]], minimums: Minimums,
-                 memo: dict | None = None) -> WindowJudgement:
-    """Every point and hour of one window; the window takes the worst: conflict, then unknown, then marginal."""
+                 memo: dict | None = None, flight: tuple | None = None) -> WindowJudgement:
+    """Every point and hour of one window; the window takes the worst: conflict, then unknown, then marginal.
+
+    With `flight` (departure airport, start, end) the daylight rule is judged too: a flight reaching into
+    night for a pilot who may not fly then is a conflict, whatever the weather.
+    """
     memo = {} if memo is None else memo
+    judging_key = _memo_minimums(minimums)
     statuses, reasons, rendered = [], [], []
+    if flight is not None:
+        departure, start, end = flight
+        night = flight_night_reason(departure=departure, start=start, end=end, minimums=minimums)
+        if night:
+            statuses.append(CONFLICT)
+            reasons.append(night)
     answered: set[str] = set()
     agree_hours = agree_same = 0
     vis_spread = wind_spread = ceiling_spread = 0.0
     missing = 0
     for point in points:
         for hour in hours:
-            key = (point.location.key, point.role, hour, minimums)
+            key = (point.location.key, point.role, hour, judging_key)
             verdict = memo.get(key)
             if verdict is None:
                 samples = samples_for(point.location.key, hour)
                 verdict = judge_point(point, hour, samples, minimums)
-                verdict.values["_agreement"] = _agreement(samples, point.runway_headings)
                 memo[key] = verdict
             statuses.append(verdict.status)
             reasons.extend(verdict.reasons)
@@ -382,7 +549,8 @@ def judge_window(*, points: Sequence[RoutePoint], hours: Sequence[datetime],
         "max_wind_spread_kt": wind_spread,
         "max_ceiling_spread_ft": ceiling_spread,
     }
-    return WindowJudgement(status, list(dict.fromkeys(reasons)), rendered, agreement, sorted(answered), missing)
+    return WindowJudgement(status, list(dict.fromkeys(reasons)), rendered, agreement, sorted(answered), missing,
+                           window_confidence(rendered))
 
 
 def _agreement(samples: Sequence[HourlyWeather], runways: Sequence[int]) -> dict | None:

@@ -14,6 +14,15 @@ class WeatherMinimums(models.Model):
     gust_kt = models.PositiveIntegerField(help_text="Highest gust, knots.")
     crosswind_kt = models.PositiveIntegerField(help_text="Highest crosswind on the best runway, knots.")
     imc_allowed = models.BooleanField(default=False, help_text="May fly below VFR (ceiling 1000 ft, 3 sm).")
+    night_allowed = models.BooleanField(
+        default=True, help_text="May fly between evening and morning civil twilight (a student's night "
+                                "endorsement lifts a no).")
+    solo_visibility_margin_sm = models.DecimalField(
+        max_digits=4, decimal_places=2, default=1, help_text="A solo lesson needs this much more visibility, sm.")
+    solo_ceiling_margin_ft = models.PositiveIntegerField(
+        default=500, help_text="A solo lesson needs this much higher a ceiling, feet.")
+    solo_wind_margin_kt = models.PositiveIntegerField(
+        default=2, help_text="A solo lesson's wind, gust and crosswind limits are this much lower, knots.")
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -37,6 +46,10 @@ class WeatherMinimums(models.Model):
             "gust_kt": self.gust_kt,
             "crosswind_kt": self.crosswind_kt,
             "imc_allowed": self.imc_allowed,
+            "night_allowed": self.night_allowed,
+            "solo_visibility_margin_sm": float(self.solo_visibility_margin_sm),
+            "solo_ceiling_margin_ft": self.solo_ceiling_margin_ft,
+            "solo_wind_margin_kt": self.solo_wind_margin_kt,
         }
 
 
@@ -53,6 +66,8 @@ class WeatherCheck(models.Model):
     providers = models.JSONField(default=list, help_text="Each provider asked: answered or why not.")
     agreement = models.JSONField(default=dict, help_text="How far the providers that answered agreed.")
     points = models.JSONField(default=list, help_text="Per location and hour: the values judged.")
+    confidence = models.JSONField(null=True, blank=True,
+                                  help_text="How far to trust the window: its least firm judged hour.")
     fingerprint = models.CharField(max_length=64)
     run_id = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(help_text="When this judgement was first reached.")

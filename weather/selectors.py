@@ -33,6 +33,7 @@ class WindowVerdict:
     status: str  # ok, marginal, conflict or unknown
     reasons: list[str] = field(default_factory=list)
     forecast_known: bool = True
+    confidence: dict | None = None  # the least firm judged hour: score, level, word, basis, at
 
 
 def minimums_by_level() -> dict[str, Minimums]:
@@ -46,6 +47,18 @@ def minimums_by_level() -> dict[str, Minimums]:
 def minimums_for(table: dict[str, Minimums], training_level: str) -> Minimums:
     # A student without a level is judged by the strictest minimums.
     return table.get(training_level or "student_pilot") or table["student_pilot"]
+
+
+def flight_minimums(table: dict[str, Minimums], *, training_level: str, lesson_type: str = "dual",
+                    aircraft=None, night_endorsed: bool = False) -> Minimums:
+    """What one flight is judged by: its pilot's level, the solo margin, the aircraft's limits."""
+    return minimums_for(table, training_level).for_flight(solo=lesson_type == "solo", aircraft=aircraft,
+                                                          night_endorsed=night_endorsed)
+
+
+def booking_minimums(table: dict[str, Minimums], booking) -> Minimums:
+    return flight_minimums(table, training_level=booking.student.training_level, lesson_type=booking.lesson_type,
+                           aircraft=booking.aircraft, night_endorsed=booking.student.night_endorsement)
 
 
 def latest_check(*, booking) -> WeatherCheck | None:
@@ -99,15 +112,18 @@ def stored_forecasts(*, location_keys: Sequence[str], start: datetime, end: date
 
 
 def window_verdicts(*, departure, destination, training_level: str, windows: list[tuple[datetime, datetime]],
-                    now: datetime) -> list[WindowVerdict]:
+                    now: datetime, lesson_type: str = "dual", aircraft=None,
+                    night_endorsed: bool = False) -> list[WindowVerdict]:
     """Judge candidate windows from the forecasts the monitor stored: two queries whatever len(windows).
 
-    A window reaching past the stored forecast horizon is `unknown` with forecast_known=False, unless the
-    part already forecast is a conflict.
+    The same rules as the monitor: the level's minimums with the solo margin, the aircraft's crosswind limit
+    and IFR equipment, and daylight. A window reaching past the stored forecast horizon is `unknown` with
+    forecast_known=False, unless what is already known (the forecast part, or night) is a conflict.
     """
     if not windows:
         return []
-    minimums = minimums_for(minimums_by_level(), training_level)
+    minimums = flight_minimums(minimums_by_level(), training_level=training_level, lesson_type=lesson_type,
+                               aircraft=aircraft, night_endorsed=night_endorsed)
     points = route_points(departure, destination)
     hours_by_window = [window_hours(start, end) for start, end in windows]
     first = min(h[0] for h in hours_by_window if h) if any(hours_by_window) else now
@@ -119,12 +135,12 @@ def window_verdicts(*, departure, destination, training_level: str, windows: lis
                                         end=last)
     memo: dict = {}
     verdicts = []
-    for hours in hours_by_window:
+    for (start, end), hours in zip(windows, hours_by_window, strict=True):
         known = horizon.covers(points, hours)
         judgement = judge_window(points=points, hours=hours, samples_for=lambda key, hour: samples.get((key, hour), ()),
-                                 minimums=minimums, memo=memo)
+                                 minimums=minimums, memo=memo, flight=(departure, start, end))
         if judgement.status == CONFLICT or known:
-            verdicts.append(WindowVerdict(judgement.status, judgement.reasons, known))
+            verdicts.append(WindowVerdict(judgement.status, judgement.reasons, known, judgement.confidence))
         else:
             verdicts.append(WindowVerdict(UNKNOWN, ["forecast not yet available for this window"], False))
     return verdicts

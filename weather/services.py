@@ -108,7 +108,7 @@ def checks_record(*, checks: Sequence[CheckInput], now: datetime, run_id: str) -
             booking_id=c.booking_id, status=c.judgement.status, reasons=c.judgement.reasons,
             window_start=c.window_start, window_end=c.window_end, training_level=c.training_level,
             minimums=c.minimums, providers=c.providers, agreement=c.judgement.agreement, points=c.judgement.points,
-            fingerprint=fingerprint, run_id=run_id, created_at=now, checked_at=now,
+            confidence=c.judgement.confidence, fingerprint=fingerprint, run_id=run_id, created_at=now, checked_at=now,
         ))
     for start in range(0, len(unchanged), CHECK_CHUNK):
         WeatherCheck.objects.filter(id__in=unchanged[start:start + CHECK_CHUNK]).update(checked_at=now)
@@ -121,14 +121,14 @@ def checks_record(*, checks: Sequence[CheckInput], now: datetime, run_id: str) -
 # The columns of weather_weathercheck as its migrations define them; a test compares this with the model.
 _INSERT_CHECKS_SQL = """
     INSERT INTO weather_weathercheck (booking_id, status, reasons, window_start, window_end, training_level,
-                                      minimums, providers, agreement, points, fingerprint, run_id, created_at,
-                                      checked_at)
+                                      minimums, providers, agreement, points, confidence, fingerprint, run_id,
+                                      created_at, checked_at)
     SELECT booking_id, status, reasons, window_start, window_end, training_level, minimums, providers, agreement,
-           points, fingerprint, run_id, created_at, checked_at
+           points, confidence, fingerprint, run_id, created_at, checked_at
     FROM json_to_recordset(%s::json) AS r(booking_id bigint, status varchar(16), reasons jsonb,
                                           window_start timestamptz, window_end timestamptz,
                                           training_level varchar(32), minimums jsonb, providers jsonb,
-                                          agreement jsonb, points jsonb, fingerprint varchar(64),
+                                          agreement jsonb, points jsonb, confidence jsonb, fingerprint varchar(64),
                                           run_id varchar(64), created_at timestamptz, checked_at timestamptz)
     RETURNING id, booking_id
 """
@@ -153,7 +153,8 @@ def _insert_checks(rows: list[WeatherCheck]) -> None:
                 {"booking_id": r.booking_id, "status": r.status, "reasons": r.reasons,
                  "window_start": r.window_start.isoformat(), "window_end": r.window_end.isoformat(),
                  "training_level": r.training_level, "minimums": r.minimums, "providers": r.providers,
-                 "agreement": r.agreement, "points": r.points, "fingerprint": r.fingerprint, "run_id": r.run_id,
+                 "agreement": r.agreement, "points": r.points, "confidence": r.confidence,
+                 "fingerprint": r.fingerprint, "run_id": r.run_id,
                  "created_at": r.created_at.isoformat(), "checked_at": r.checked_at.isoformat()}
                 for r in rows[start:start + CHECK_INSERT_BATCH]
             ], separators=(",", ":"), cls=DjangoJSONEncoder)
@@ -167,7 +168,8 @@ def _insert_checks(rows: list[WeatherCheck]) -> None:
 @transaction.atomic
 def minimums_update(*, minimums: WeatherMinimums, actor, **changes) -> WeatherMinimums:
     """Change one training level's minimums; later checks apply them, earlier checks keep what they applied."""
-    allowed = {"ceiling_ft", "visibility_sm", "wind_kt", "gust_kt", "crosswind_kt", "imc_allowed"}
+    allowed = {"ceiling_ft", "visibility_sm", "wind_kt", "gust_kt", "crosswind_kt", "imc_allowed", "night_allowed",
+               "solo_visibility_margin_sm", "solo_ceiling_margin_ft", "solo_wind_margin_kt"}
     unknown = set(changes) - allowed
     if unknown:
         raise ApplicationError("These minimums cannot be changed.", code="invalid",

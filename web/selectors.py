@@ -28,6 +28,7 @@ class FlightRow:
     reasons: list = field(default_factory=list)
     checked_at: datetime | None = None
     pending_request: object = None
+    confidence: dict | None = None
 
 
 def school_zone() -> zoneinfo.ZoneInfo:
@@ -50,7 +51,7 @@ def flight_rows(*, bookings, actor, with_requests: bool = True) -> list[FlightRo
         for request in request_list(actor=actor, filters={"status": ["pending"]}):
             pending.setdefault(request.booking_id, request)
     checks = latest_checks(booking_ids=[b.id for b in bookings],
-                           fields=("id", "booking_id", "status", "reasons", "checked_at"))
+                           fields=("id", "booking_id", "status", "reasons", "checked_at", "confidence"))
     rows = []
     for booking in bookings:
         check = checks.get(booking.id)
@@ -60,6 +61,7 @@ def flight_rows(*, bookings, actor, with_requests: bool = True) -> list[FlightRo
             reasons=check_reasons(check),
             checked_at=getattr(check, "checked_at", None) or booking.weather_checked_at,
             pending_request=pending.get(booking.id),
+            confidence=getattr(check, "confidence", None),
         ))
     return rows
 
@@ -173,6 +175,37 @@ def timeline_samples(check) -> list[charts.Sample]:
             values={key: point.get(key) for key in ("ceiling_ft", "visibility_sm", "wind_kt", "gust_kt")},
         ))
     return samples
+
+
+def rules_applied(*, booking, check) -> list[str]:
+    """The rules the latest check applied beyond the level's minimums, in words: the solo margin, the
+    aircraft's crosswind limit and equipment, daylight."""
+    minimums = getattr(check, "minimums", None) or {}
+    if not minimums:
+        return []
+    level = minimums.get("training_level", "")
+    lines = [f"{level}: ceiling {minimums['ceiling_ft']:g} ft, visibility {minimums['visibility_sm']:g} sm, "
+             f"wind {minimums['wind_kt']:g} kt, gust {minimums['gust_kt']:g} kt, "
+             f"crosswind {minimums['crosswind_kt']:g} kt"]
+    if minimums.get("solo"):
+        lines.append(f"Solo: +{minimums.get('solo_visibility_margin_sm', 0):g} sm, "
+                     f"+{minimums.get('solo_ceiling_margin_ft', 0):g} ft, "
+                     f"−{minimums.get('solo_wind_margin_kt', 0):g} kt wind, gust and crosswind (included above)")
+    if minimums.get("aircraft"):
+        limit = minimums.get("aircraft_crosswind_kt")
+        crosswind = (f"maximum demonstrated crosswind {limit:g} kt"
+                     + (" (the limit applied)" if minimums.get("crosswind_from_aircraft") else "")
+                     if limit is not None else "no crosswind limit recorded")
+        equipment = "IFR equipped" if minimums.get("ifr_equipped") else "VFR only"
+        lines.append(f"{minimums['aircraft']}: {crosswind}; {equipment}")
+    if "night_allowed" in minimums:
+        if minimums["night_allowed"]:
+            lines.append("Night: allowed at this level")
+        elif minimums.get("night_endorsed"):
+            lines.append("Night: allowed by the student's night endorsement")
+        else:
+            lines.append(f"Night: not allowed: down by evening civil twilight at {booking.departure_airport.icao}")
+    return lines
 
 
 def provider_names(check) -> list[str]:

@@ -10,8 +10,8 @@ class UserSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = User
-        fields = ["id", "email", "first_name", "last_name", "role", "training_level", "phone", "time_zone",
-                  "email_notifications", "is_active", "is_admin", "date_joined"]
+        fields = ["id", "email", "first_name", "last_name", "role", "training_level", "night_endorsement", "phone",
+                  "time_zone", "email_notifications", "is_active", "is_admin", "date_joined"]
         read_only_fields = fields
 
 
@@ -23,6 +23,9 @@ class UserCreateSerializer(serializers.Serializer):
     role = serializers.ChoiceField(choices=Role.choices)
     training_level = serializers.ChoiceField(choices=TrainingLevel.choices, required=False, allow_blank=True,
                                              default="")
+    night_endorsement = serializers.BooleanField(
+        required=False, default=False,
+        help_text="A student endorsed for night flight (lifts the level's no-night rule).")
     phone = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
     time_zone = serializers.CharField(max_length=64, required=False)
 
@@ -34,6 +37,7 @@ class UserUpdateSerializer(serializers.Serializer):
     last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
     role = serializers.ChoiceField(choices=Role.choices, required=False)
     training_level = serializers.ChoiceField(choices=TrainingLevel.choices, required=False, allow_blank=True)
+    night_endorsement = serializers.BooleanField(required=False)
     phone = serializers.CharField(max_length=32, required=False, allow_blank=True)
     time_zone = serializers.CharField(max_length=64, required=False)
     email_notifications = serializers.BooleanField(required=False)

@@ -31,7 +31,7 @@ class AircraftSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Aircraft
-        fields = ["id", "tail_number", "model", "home_airport", "status"]
+        fields = ["id", "tail_number", "model", "home_airport", "status", "max_crosswind_kt", "ifr_equipped"]
         read_only_fields = fields
 
 
@@ -40,6 +40,10 @@ class AircraftWriteSerializer(serializers.Serializer):
     model = serializers.CharField(max_length=100)
     home_airport = serializers.CharField(max_length=4, help_text="ICAO code, e.g. KPAO.")
     status = serializers.ChoiceField(choices=AircraftStatus.choices, default=AircraftStatus.AVAILABLE)
+    max_crosswind_kt = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=40,
+        help_text="Maximum demonstrated crosswind, knots; a flight is judged by the lower of this and the pilot's.")
+    ifr_equipped = serializers.BooleanField(required=False, help_text="Equipped for flight in instrument conditions.")
 
 
 class BookingSerializer(serializers.ModelSerializer):

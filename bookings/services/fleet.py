@@ -69,7 +69,19 @@ def airport_update(*, airport: Airport, actor, runway_headings: list[int] | None
 
 def _aircraft_snapshot(aircraft: Aircraft) -> dict:
     return {"tail_number": aircraft.tail_number, "model": aircraft.model,
-            "home_airport": aircraft.home_airport.icao, "status": aircraft.status}
+            "home_airport": aircraft.home_airport.icao, "status": aircraft.status,
+            "max_crosswind_kt": aircraft.max_crosswind_kt, "ifr_equipped": aircraft.ifr_equipped}
+
+
+MAX_CROSSWIND_KT = 40  # no training aircraft demonstrates more; a larger figure is a typing error
+
+
+def _clean_limits(*, max_crosswind_kt, ifr_equipped, errors: dict) -> None:
+    if max_crosswind_kt is not None and (isinstance(max_crosswind_kt, bool) or not isinstance(max_crosswind_kt, int)
+                                         or not 1 <= max_crosswind_kt <= MAX_CROSSWIND_KT):
+        errors["max_crosswind_kt"] = [f"Whole knots from 1 to {MAX_CROSSWIND_KT}, or empty for no aircraft limit."]
+    if ifr_equipped is not None and not isinstance(ifr_equipped, bool):
+        errors["ifr_equipped"] = ["true or false."]
 
 
 def _clean_aircraft(*, tail_number, status, exclude_pk=None) -> dict:
@@ -86,14 +98,17 @@ def _clean_aircraft(*, tail_number, status, exclude_pk=None) -> dict:
 
 @transaction.atomic
 def aircraft_create(*, actor, tail_number: str, model: str, home_airport: Airport | str,
-                    status: str = AircraftStatus.AVAILABLE) -> Aircraft:
+                    status: str = AircraftStatus.AVAILABLE, max_crosswind_kt: int | None = None,
+                    ifr_equipped: bool = False) -> Aircraft:
     if isinstance(home_airport, str):
         home_airport = airport_get_or_create(home_airport)
     errors = _clean_aircraft(tail_number=tail_number, status=status)
+    _clean_limits(max_crosswind_kt=max_crosswind_kt, ifr_equipped=ifr_equipped, errors=errors)
     if errors:
         raise ApplicationError("The aircraft could not be added.", fields=errors)
     aircraft = Aircraft.objects.create(tail_number=tail_number.strip().upper(), model=model.strip(),
-                                       home_airport=home_airport, status=status)
+                                       home_airport=home_airport, status=status, max_crosswind_kt=max_crosswind_kt,
+                                       ifr_equipped=ifr_equipped)
     audit_record(action="aircraft.created", object_type="aircraft", object_id=aircraft.pk, actor=actor,
                  after=_aircraft_snapshot(aircraft))
     return aircraft
@@ -101,12 +116,14 @@ def aircraft_create(*, actor, tail_number: str, model: str, home_airport: Airpor
 
 @transaction.atomic
 def aircraft_update(*, aircraft: Aircraft, actor, **changes) -> Aircraft:
-    unknown = set(changes) - {"tail_number", "model", "home_airport", "status"}
+    unknown = set(changes) - {"tail_number", "model", "home_airport", "status", "max_crosswind_kt", "ifr_equipped"}
     if unknown:
         raise ApplicationError("Unknown fields.", fields={name: ["Not an aircraft field."] for name in unknown})
     before = _aircraft_snapshot(aircraft)
     errors = _clean_aircraft(tail_number=changes.get("tail_number"), status=changes.get("status"),
                              exclude_pk=aircraft.pk)
+    _clean_limits(max_crosswind_kt=changes.get("max_crosswind_kt"), ifr_equipped=changes.get("ifr_equipped"),
+                  errors=errors)
     if errors:
         raise ApplicationError("The aircraft could not be updated.", fields=errors)
     if isinstance(changes.get("home_airport"), str):

@@ -19,6 +19,7 @@ from bookings.services.rules import (
     check_actor_may_book,
     check_actor_may_change,
     check_availability,
+    check_daylight,
     check_status_change,
     clean_people,
     clean_times,
@@ -86,6 +87,8 @@ def booking_create(*, actor, student, aircraft, departure_airport, destination_a
             raise_conflict(conflicts)
         check_availability(start=start, end=end, instructor=instructor, aircraft=aircraft,
                             override_availability=override_availability)
+        check_daylight(start=start, end=end, student=student, departure=departure,
+                       override_availability=override_availability)
     booking = Booking(student=student, instructor=instructor, aircraft=aircraft, departure_airport=departure,
                       destination_airport=destination, start=start, end=end, lesson_type=lesson_type, status=status,
                       rescheduled_from=rescheduled_from, notes=notes or "",
@@ -166,6 +169,9 @@ def booking_update(*, booking: Booking, actor, now: datetime | None = None, **ch
             raise_conflict(conflicts)
         check_availability(start=start, end=end, instructor=instructor, aircraft=aircraft,
                             override_availability=override)
+    if new_status in ACTIVE_STATUSES and (moved or student.pk != booking.student_id
+                                          or departure.pk != booking.departure_airport_id):
+        check_daylight(start=start, end=end, student=student, departure=departure, override_availability=override)
 
     booking.student, booking.instructor, booking.aircraft = student, instructor, aircraft
     booking.departure_airport, booking.destination_airport = departure, destination
@@ -174,7 +180,7 @@ def booking_update(*, booking: Booking, actor, now: datetime | None = None, **ch
         booking.notes = changes["notes"] or ""
     rejudge = (moved or departure.pk != before["departure_airport_id"]
                or destination.pk != before["destination_airport_id"] or student.pk != before["student_id"]
-               or lesson_type != before["lesson_type"])
+               or lesson_type != before["lesson_type"] or aircraft.pk != before["aircraft_id"])
     if rejudge:
         # The last verdict judged another window, route or pilot: judge this one now from the stored forecasts,
         # so a badge never shows a verdict that belongs to another flight.
@@ -194,7 +200,8 @@ def _judge_now(*, booking: Booking, now: datetime) -> tuple[str, datetime | None
 
     verdict = window_verdicts(departure=booking.departure_airport, destination=booking.destination_airport,
                               training_level=booking.student.training_level, windows=[(booking.start, booking.end)],
-                              now=now)[0]
+                              now=now, lesson_type=booking.lesson_type, aircraft=booking.aircraft,
+                              night_endorsed=booking.student.night_endorsement)[0]
     if verdict.status == WeatherStatus.UNKNOWN:
         return WeatherStatus.UNKNOWN, None
     return verdict.status, now

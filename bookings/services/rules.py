@@ -177,6 +177,24 @@ def check_availability(*, start, end, instructor, aircraft, override_availabilit
         raise ApplicationError("The booking is outside availability.", code="outside_availability", fields=fields)
 
 
+def check_daylight(*, start, end, student, departure, override_availability: bool) -> None:
+    """A student whose level may not fly at night (and who has no night endorsement) is not booked into it:
+    the lesson must end by evening civil twilight and start after morning civil twilight at the departure.
+    Operations staff may book it anyway with the same override as availability (dual night training)."""
+    if override_availability:
+        return
+    from weather.judging import flight_night_reason
+    from weather.selectors import minimums_by_level, minimums_for
+
+    minimums = minimums_for(minimums_by_level(), student.training_level).for_flight(
+        night_endorsed=student.night_endorsement)
+    reason = flight_night_reason(departure=departure, start=start, end=end, minimums=minimums)
+    if reason:
+        field = "start" if reason.startswith("starts") else "end"
+        raise ApplicationError(f"The lesson {reason}: book it in daylight.", code="night_not_allowed",
+                               fields={field: [reason]})
+
+
 def insert_or_conflict(booking: Booking, *, exclude_ids=()) -> None:
     try:
         with transaction.atomic():

@@ -16,8 +16,27 @@ class MinimumsSerializer(serializers.Serializer):
     visibility_sm = serializers.FloatField()
     wind_kt = serializers.FloatField()
     gust_kt = serializers.FloatField()
-    crosswind_kt = serializers.FloatField()
+    crosswind_kt = serializers.FloatField(help_text="The lower of the level's (less the solo margin) and the "
+                                                    "aircraft's maximum demonstrated crosswind")
     imc_allowed = serializers.BooleanField()
+    night_allowed = serializers.BooleanField(required=False)
+    night_endorsed = serializers.BooleanField(required=False)
+    solo = serializers.BooleanField(required=False, help_text="The solo margins below are included in the limits")
+    solo_visibility_margin_sm = serializers.FloatField(required=False)
+    solo_ceiling_margin_ft = serializers.FloatField(required=False)
+    solo_wind_margin_kt = serializers.FloatField(required=False)
+    aircraft = serializers.CharField(allow_null=True, required=False, help_text="Tail number of the aircraft judged")
+    aircraft_crosswind_kt = serializers.FloatField(allow_null=True, required=False)
+    crosswind_from_aircraft = serializers.BooleanField(required=False)
+    ifr_equipped = serializers.BooleanField(allow_null=True, required=False)
+
+
+class ConfidenceSerializer(serializers.Serializer):
+    score = serializers.FloatField(help_text="0 to 1")
+    level = serializers.ChoiceField(choices=["high", "medium", "low"])
+    word = serializers.ChoiceField(choices=["firm", "likely", "uncertain"])
+    basis = serializers.CharField()
+    at = serializers.CharField(required=False, help_text="For a window: its least firm place and hour")
 
 
 class PointSerializer(serializers.Serializer):
@@ -51,6 +70,7 @@ class PointSerializer(serializers.Serializer):
                                     help_text="Elements no provider reported (visibility, ceiling, wind): unknown, "
                                               "never unlimited")
     note = serializers.CharField(required=False)
+    confidence = ConfidenceSerializer(allow_null=True, required=False)
 
 
 class BookingWeatherSerializer(serializers.Serializer):
@@ -64,6 +84,7 @@ class BookingWeatherSerializer(serializers.Serializer):
     providers = ProviderReportSerializer(many=True)
     agreement = serializers.DictField()
     minimums = serializers.SerializerMethodField()
+    confidence = ConfidenceSerializer(allow_null=True)
     points = PointSerializer(many=True)
 
     @extend_schema_field(MinimumsSerializer(allow_null=True))
@@ -76,11 +97,11 @@ class BookingWeatherSerializer(serializers.Serializer):
             data = {"booking": booking.pk, "status": booking.weather_status,
                     "reasons": ["not checked yet: the weather monitor checks flights within its lookahead"],
                     "checked_at": None, "first_judged_at": None, "window_start": None, "window_end": None,
-                    "providers": [], "agreement": {}, "minimums": {}, "points": []}
+                    "providers": [], "agreement": {}, "minimums": {}, "confidence": None, "points": []}
         else:
             data = {"booking": booking.pk, "status": check.status, "reasons": check.reasons,
                     "checked_at": check.checked_at, "first_judged_at": check.created_at,
                     "window_start": check.window_start, "window_end": check.window_end,
                     "providers": check.providers, "agreement": check.agreement, "minimums": check.minimums,
-                    "points": check.points}
+                    "confidence": check.confidence, "points": check.points}
         return cls(data)

@@ -199,6 +199,7 @@ class TafGroup:
     start: datetime  # for BECMG: when the change begins
     end: datetime | None  # for BECMG: when it is complete; for FROM: until the next prevailing group
     elements: Elements
+    probability: int | None = None  # PROB30 / PROB40: the forecaster's chance, in per cent
 
 
 def taf_groups(report: Taf, *, valid_from: datetime, valid_to: datetime) -> list[TafGroup]:
@@ -224,8 +225,25 @@ def taf_groups(report: Taf, *, valid_from: datetime, valid_to: datetime) -> list
                                  wind_unit=units)
         if kind == "FROM" and elements.phenomena is None:
             elements = replace(elements, phenomena=())  # a base or FM group states all of its weather
-        groups.append(TafGroup(kind, start, end if kind != "FROM" else None, elements))
+        probability = None
+        if kind == "PROB" and tokens[0][4:].isdigit():
+            probability = int(tokens[0][4:])
+        groups.append(TafGroup(kind, start, end if kind != "FROM" else None, elements, probability))
     return groups
+
+
+def taf_probabilities(groups: Sequence[TafGroup]) -> dict[datetime, int]:
+    """For each hour a PROB group covers, its probability (the highest, where two overlap): the worst case
+    of that hour rests on conditions the forecaster gives only that chance."""
+    found: dict[datetime, int] = {}
+    for group in groups:
+        if group.probability is None or group.end is None:
+            continue
+        hour = floor_hour(group.start)
+        while hour < group.end:
+            found[hour] = max(found.get(hour, 0), group.probability)
+            hour += HOUR
+    return found
 
 
 def taf_hours(groups: Sequence[TafGroup], *, first_hour: datetime, valid_to: datetime):
@@ -384,5 +402,7 @@ def taf_samples(raw: str, *, issued: datetime, provider: str = AviationWeatherPr
         valid_from, valid_to = _validity(raw, issued=issued, valid_from=valid_from, valid_to=valid_to)
     groups = taf_groups(report, valid_from=valid_from, valid_to=valid_to)
     first = floor_hour(valid_from) if now is None else max(floor_hour(valid_from), floor_hour(now))
+    probabilities = taf_probabilities(groups)
     for hour, elements in taf_hours(groups, first_hour=first, valid_to=valid_to):
-        yield hour, _sample(elements, provider=provider, source=TAF, valid_at=hour, issued_at=issued)
+        yield hour, _sample(elements, provider=provider, source=TAF, valid_at=hour, issued_at=issued,
+                            probability=probabilities.get(hour))

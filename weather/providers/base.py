@@ -64,7 +64,8 @@ class HourlyWeather:
     temperature_c: float | None = None
     dewpoint_c: float | None = None
     phenomena: tuple[str, ...] = ()  # METAR-style codes: TS, FZRA, PL, SN, RA, BR, ...
-    issued_at: datetime | None = None
+    issued_at: datetime | None = None  # when the report or model run was issued (lead time = valid_at - issued_at)
+    probability: int | None = None  # a TAF PROB30/PROB40 group covering the hour: its chance, in per cent
 
 
 @dataclass

@@ -1,6 +1,7 @@
 """The HTTP client every provider module uses: timeouts, and errors that say whether a retry can help."""
 
 import threading
+from datetime import UTC, datetime
 
 import requests
 from django.conf import settings
@@ -46,3 +47,16 @@ def get_json(provider: str, url: str, *, params: dict | None = None):
 
 def malformed(provider: str, what: str) -> ProviderError:
     return ProviderError(provider, f"malformed answer: {what}", retryable=False)
+
+
+MODEL_CYCLE_HOURS = 6
+
+
+def model_cycle(moment: datetime) -> datetime:
+    """The model run an hourly forecast fetched at `moment` is taken to come from, for its lead time.
+
+    The point-forecast APIs do not say which run they serve; global models run every 6 hours (00, 06, 12,
+    18Z), so the latest cycle start is a fair issue time, and it stays the same from one fetch to the next
+    within a cycle, as a second run with the same data must judge alike."""
+    moment = moment.astimezone(UTC)
+    return moment.replace(hour=moment.hour - moment.hour % MODEL_CYCLE_HOURS, minute=0, second=0, microsecond=0)

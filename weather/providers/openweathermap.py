@@ -24,7 +24,7 @@ from weather.providers.base import (
     ProviderError,
     WeatherProvider,
 )
-from weather.providers.http import get_json, malformed
+from weather.providers.http import get_json, malformed, model_cycle
 
 KELVIN = 273.15
 
@@ -69,10 +69,10 @@ class OpenWeatherMapProvider(WeatherProvider):
                 "exclude": "current,minutely,daily,alerts", "appid": key,
             })
             result.requests += 1
-            result.hours[loc.key] = self.parse(body)
+            result.hours[loc.key] = self.parse(body, issued_at=model_cycle(now))
         return result
 
-    def parse(self, body) -> list[HourlyWeather]:
+    def parse(self, body, *, issued_at: datetime | None = None) -> list[HourlyWeather]:
         if not isinstance(body, dict) or not isinstance(body.get("hourly"), list):
             raise malformed(self.name, "no hourly array")
         hours = []
@@ -85,7 +85,7 @@ class OpenWeatherMapProvider(WeatherProvider):
                 visibility = item.get("visibility")
                 gust = item.get("wind_gust")
                 hours.append(HourlyWeather(
-                    provider=self.name, source=HOURLY, valid_at=valid_at,
+                    provider=self.name, source=HOURLY, issued_at=issued_at, valid_at=valid_at,
                     wind_dir_deg=int(item["wind_deg"]) if item.get("wind_deg") is not None else None,
                     wind_kt=round(float(item["wind_speed"]) * KT_PER_MS, 1),
                     gust_kt=round(float(gust) * KT_PER_MS, 1) if gust is not None else None,

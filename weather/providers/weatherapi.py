@@ -24,7 +24,7 @@ from weather.providers.base import (
     ProviderError,
     WeatherProvider,
 )
-from weather.providers.http import get_json, malformed
+from weather.providers.http import get_json, malformed, model_cycle
 
 # WeatherAPI.com condition codes -> METAR-style phenomena codes.
 CONDITION_CODES: dict[int, tuple[str, ...]] = {
@@ -54,10 +54,10 @@ class WeatherApiProvider(WeatherProvider):
                 "aqi": "no", "alerts": "no",
             })
             result.requests += 1
-            result.hours[loc.key] = self.parse(body)
+            result.hours[loc.key] = self.parse(body, issued_at=model_cycle(now))
         return result
 
-    def parse(self, body) -> list[HourlyWeather]:
+    def parse(self, body, *, issued_at: datetime | None = None) -> list[HourlyWeather]:
         try:
             days = body["forecast"]["forecastday"]
         except (KeyError, TypeError):
@@ -68,7 +68,7 @@ class WeatherApiProvider(WeatherProvider):
                 try:
                     gust = item.get("gust_kph")
                     hours.append(HourlyWeather(
-                        provider=self.name, source=HOURLY,
+                        provider=self.name, source=HOURLY, issued_at=issued_at,
                         valid_at=datetime.fromtimestamp(int(item["time_epoch"]), tz=UTC),
                         wind_dir_deg=int(item["wind_degree"]) if item.get("wind_degree") is not None else None,
                         wind_kt=round(float(item["wind_kph"]) * KT_PER_KPH, 1),

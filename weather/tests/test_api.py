@@ -18,8 +18,15 @@ def test_the_latest_check_with_values_per_location_and_hour(weather, flight, now
     assert body["checked_at"] == "2026-06-01T15:00:00Z"
     assert [p["name"] for p in body["providers"]] == ["openweathermap", "weatherapi"]
     assert body["minimums"] == {"training_level": "private_pilot", "ceiling_ft": 1000, "visibility_sm": 3.0,
-                                "wind_kt": 20, "gust_kt": 25, "crosswind_kt": 15, "imc_allowed": False}
+                                "wind_kt": 20, "gust_kt": 25, "crosswind_kt": 15, "imc_allowed": False,
+                                "night_allowed": True, "solo_visibility_margin_sm": 1.0,
+                                "solo_ceiling_margin_ft": 500, "solo_wind_margin_kt": 2, "solo": False,
+                                "night_endorsed": False,
+                                "aircraft": flight.aircraft.tail_number, "aircraft_crosswind_kt": None,
+                                "ifr_equipped": False, "crosswind_from_aircraft": False}
+    assert body["confidence"]["word"] in ("firm", "likely", "uncertain") and body["confidence"]["at"]
     at_18 = next(p for p in body["points"] if p["hour"] == "2026-06-01T18:00:00+00:00")
+    assert at_18["confidence"]["basis"].startswith("model forecast")
     assert at_18["local_time"] == "2026-06-01T11:00:00-07:00"  # Palo Alto time
     assert at_18["visibility_sm"] == 2.49 and at_18["category"] == "IFR" and at_18["status"] == "conflict"
     assert at_18["crosswind_runway"] in ("13", "31") and at_18["providers"] == ["openweathermap", "weatherapi"]

@@ -149,7 +149,8 @@ def test_a_cross_country_flight_asks_about_its_corridor(weather, flight, now, ow
     run_monitor(now=now)
     check = latest_check(booking=trip)
     assert check.status == "conflict"
-    assert check.reasons == [f"ceiling (estimated) 600 ft below 1000 ft (private_pilot) at "
+    # A solo lesson: the private pilot's 1000 ft plus the solo margin of 500 ft.
+    assert check.reasons == [f"ceiling (estimated) 600 ft below 1500 ft (private_pilot solo) at "
                              f"{hundred_nm.latitude:.1f}N {-hundred_nm.longitude:.1f}W (100 nm from KPAO) "
                              f"{corridor_hour:%H:%M}Z"]
     roles = {p["role"] for p in check.points}

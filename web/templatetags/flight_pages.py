@@ -41,5 +41,14 @@ def weather_badge(status):
 
 
 @register.simple_tag
+def confidence_badge(confidence):
+    """How far to trust the forecast, in words (firm, likely, uncertain), with the reason as a tooltip."""
+    if not confidence:
+        return ""
+    return format_html('<span class="confidence confidence-{}" title="{}">Forecast: {}</span>',
+                       confidence.get("level", "low"), confidence.get("basis", ""), confidence.get("word", ""))
+
+
+@register.simple_tag
 def status_badge(booking):
     return format_html('<span class="status status-{}">{}</span>', booking.status, booking.get_status_display())

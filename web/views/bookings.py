@@ -42,6 +42,7 @@ def booking_detail(request, booking_id: int):
         "pending_request": next((r for r in requests if r.status == "pending"), None),
         "requests": requests,
         "providers": selectors.provider_names(check),
+        "rules": selectors.rules_applied(booking=booking, check=check),
         "replacement": _replacement(request.user, booking),
     })
 
