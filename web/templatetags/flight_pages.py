@@ -43,3 +43,16 @@ def weather_badge(status):
 @register.simple_tag
 def status_badge(booking):
     return format_html('<span class="status status-{}">{}</span>', booking.status, booking.get_status_display())
+
+
+@register.filter
+def local_reason(reason, booking):
+    """`{{ reason|local_reason:booking }}`: the reason's UTC hours in the booking's airport time, with the zone."""
+    return timefmt.localize_reason(str(reason), place=getattr(booking, "departure_airport", None),
+                                   around=getattr(booking, "start", None))
+
+
+@register.simple_tag
+def reason_at(reason, around, airport=None):
+    """`{% reason_at reason option.start booking.departure_airport %}`, for a reason about another window."""
+    return timefmt.localize_reason(str(reason), place=airport, around=around)

@@ -105,7 +105,7 @@ def booking_slots(request):
 @require_http_methods(["GET", "POST"])
 def booking_new(request):
     choices = _choices(request.user)
-    initial = {"date": timezone.localdate(), "duration_minutes": 120}
+    initial = {"date": timezone.now().astimezone(timefmt.school_zone()).date(), "duration_minutes": 120}
     if request.user.is_instructor:
         initial["instructor"] = request.user  # instructors book the lessons they teach
     form = BookingForm(request.POST if request.method == "POST" else None, actor=request.user, initial=initial,
