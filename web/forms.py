@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from django import forms
 
-from bookings.models import LessonType
+from bookings.models import CancelReason, LessonType
 
 
 class AccessibleForm(forms.Form):
@@ -109,3 +109,13 @@ class BookingForm(AccessibleForm):
     @property
     def duration(self) -> timedelta:
         return timedelta(minutes=self.cleaned_data["duration_minutes"])
+
+
+class CancelForm(AccessibleForm):
+    """Why a flight is cancelled: a code staff can count, and words for the people involved."""
+
+    reason_code = forms.ChoiceField(label="Reason", choices=CancelReason.choices, widget=forms.RadioSelect)
+    reason = forms.CharField(
+        label="In your own words", required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Required when the reason is “Other”. The people on the flight read it.",
+    )

@@ -1,7 +1,7 @@
 from django.contrib.auth.views import LogoutView
 from django.urls import path
 
-from web.views import account, auth, bookings, dashboard, reschedule
+from web.views import account, auth, bookings, cancel, dashboard, reschedule
 
 app_name = "web"
 
@@ -15,6 +15,7 @@ urlpatterns = [
     path("bookings/new/", bookings.booking_new, name="booking_new"),
     path("bookings/new/slots/", bookings.booking_slots, name="booking_slots"),
     path("bookings/<int:booking_id>/", bookings.booking_detail, name="booking_detail"),
+    path("bookings/<int:booking_id>/cancel/", cancel.booking_cancel_page, name="booking_cancel"),
     path("reschedule/<int:request_id>/", reschedule.reschedule_detail, name="reschedule"),
     path("reschedule/<int:request_id>/accept/", reschedule.reschedule_accept, name="reschedule_accept"),
     path("reschedule/<int:request_id>/decline/", reschedule.reschedule_decline, name="reschedule_decline"),

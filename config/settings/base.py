@@ -131,6 +131,11 @@ STORAGES = {
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
+# --- bookings ----------------------------------------------------------------------------------
+# A student may cancel their own flight up to this many hours before it starts; later, the cancellation still
+# happens but is recorded as late, for staff to see (a school may charge for it).
+CANCELLATION_CUTOFF_HOURS = env.int("CANCELLATION_CUTOFF_HOURS", default=24)
+
 # --- email -------------------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 globals().update(EMAIL_CONFIG)
