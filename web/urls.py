@@ -1,7 +1,7 @@
 from django.contrib.auth.views import LogoutView
 from django.urls import path
 
-from web.views import account, auth, bookings, cancel, dashboard, reschedule
+from web.views import account, auth, bookings, cancel, dashboard, grid, reschedule
 
 app_name = "web"
 
@@ -12,6 +12,7 @@ urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
     path("dashboard/live/", dashboard.dashboard_live, name="dashboard_live"),
     path("dispatch/", dashboard.dispatch, name="dispatch"),
+    path("schedule/", grid.day_grid, name="day_grid"),
     path("bookings/new/", bookings.booking_new, name="booking_new"),
     path("bookings/new/slots/", bookings.booking_slots, name="booking_slots"),
     path("bookings/<int:booking_id>/", bookings.booking_detail, name="booking_detail"),
