@@ -40,7 +40,9 @@ def test_staff_see_every_aircraft_and_instructor_in_local_time(client, staff, co
     assert f'href="/bookings/{school.strangers_flight.pk}/"' in n202
     assert "Olive O." in n101  # the student, shortened
     # Free half hours are links that open the booking form filled in; none while the aircraft is booked.
-    assert f"aircraft={school.aircraft.pk}&amp;departure_airport=KPAO&amp;destination_airport=KPAO&amp;date={TUESDAY}&amp;start_time=08%3A30" in n101
+    prefilled = (f"aircraft={school.aircraft.pk}&amp;departure_airport=KPAO&amp;destination_airport=KPAO"
+                 f"&amp;date={TUESDAY}&amp;start_time=08%3A30")
+    assert prefilled in n101
     assert "start_time=09%3A00" not in n101 and "start_time=11%3A00" in n101
     assert f"instructor={colleague.pk}&amp;date={TUESDAY}&amp;start_time=11%3A00" in teacher
     assert ">06:00<" in body and ">21:00<" in body
