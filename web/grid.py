@@ -44,6 +44,7 @@ class Block:
     title: str
     url: str = ""
     css: str = ""
+    sub: str = ""
 
 
 @dataclass
@@ -117,23 +118,24 @@ def _booking_block(booking, scale: _Scale, *, row_kind: str) -> Block | None:
     weather = booking.weather_status or "unknown"
     when = format_local_range(booking.start, booking.end, booking.departure_airport)
     other = booking.aircraft.tail_number if row_kind == "instructor" else _person(booking.instructor)
-    label = f"{_person(booking.student)} · {other}"
-    if booking.status == BookingStatus.WEATHER_HOLD:
-        label = f"{symbol} Hold · {label}"
+    # Two short lines: what it is (a hold first of all), then who and with what.
+    label = f"{symbol} Hold" if booking.status == BookingStatus.WEATHER_HOLD else (
+        f"{booking.start.astimezone(school_zone()):%H:%M} {symbol}".strip())
+    people = f"{_person(booking.student)} · {other}"
     title = (f"{when}: {booking.student}, {booking.get_lesson_type_display()}, "
              f"{booking.instructor or 'solo'}, {booking.aircraft.tail_number}. {status_word}; "
              f"{WEATHER_WORDS.get(weather, weather)}.")
-    return Block(kind="booking", left=placed[0], width=placed[1], label=label, title=title,
+    return Block(kind="booking", left=placed[0], width=placed[1], label=label, sub=people, title=title,
                  url=reverse("web:booking_detail", args=[booking.pk]),
                  css=f"blk-{booking.status} blk-wx-{weather}")
 
 
-def _cells(free: list, scale: _Scale, *, day: date, prefill: dict, name: str) -> list[Cell]:
-    """Each whole free half hour, on the half hours of the school's clock."""
+def _cells(free: list, scale: _Scale, *, prefill: dict, name: str, now: datetime) -> list[Cell]:
+    """Each whole free half hour still ahead, on the half hours of the school's clock."""
     zone = school_zone()
     cells = []
     for free_start, free_end in merge_intervals(free):
-        free_start, free_end = max(free_start, scale.start), min(free_end, scale.end)
+        free_start, free_end = max(free_start, scale.start, now), min(free_end, scale.end)
         moment = free_start.astimezone(zone)
         if moment.minute % 30 or moment.second or moment.microsecond:
             moment = moment.replace(minute=(moment.minute // 30) * 30, second=0, microsecond=0) + CELL
@@ -200,7 +202,7 @@ def day_grid(*, actor, day: date, now: datetime) -> dict:
             row.blocks += _away_blocks(away.get(("aircraft", plane.pk), []), scale, words="Unavailable")
         if not maintenance:
             icao = plane.home_airport.icao
-            row.cells = _cells(free.get(("aircraft", plane.pk), []), scale, day=day, name=plane.tail_number,
+            row.cells = _cells(free.get(("aircraft", plane.pk), []), scale, now=now, name=plane.tail_number,
                                prefill={"aircraft": plane.pk, "departure_airport": icao, "destination_airport": icao})
         rows.append(row)
     instructor_rows = []
@@ -211,7 +213,7 @@ def day_grid(*, actor, day: date, now: datetime) -> dict:
                       if (block := _booking_block(b, scale, row_kind="instructor"))]
         row.blocks += _busy([h for h in hidden if h[1] == person.pk], scale)
         row.blocks += _away_blocks(away.get(("instructor", person.pk), []), scale, words="Away")
-        row.cells = _cells(free.get(("instructor", person.pk), []), scale, day=day, name=row.name,
+        row.cells = _cells(free.get(("instructor", person.pk), []), scale, now=now, name=row.name,
                            prefill={"instructor": person.pk})
         instructor_rows.append(row)
     if actor.is_instructor:

@@ -53,7 +53,7 @@ def test_a_hold_and_a_grounded_aircraft_show_at_a_glance(client, staff, school):
     aircraft_update(aircraft=school.spare, actor=staff, status="maintenance")
     body = grid(client, staff).content.decode()
     held = row_of(body, "N101FS")
-    assert "blk-weather_hold" in held and "✕ Hold · Olive O." in held
+    assert "blk-weather_hold" in held and "✕ Hold<br>Olive O. · Carl C." in held
     assert "1 on hold" in body
     grounded = row_of(body, "N202FS")
     assert "In maintenance" in grounded and "grid-free" not in grounded
@@ -111,3 +111,12 @@ def test_the_booking_form_opens_filled_in_from_the_grid(client, owner, school):
                                          "start_time": "10:30"}).content.decode()
     assert re.search(rf'<option value="{school.spare.pk}" selected>', body)
     assert 'value="2026-03-03"' in body and 'value="10:30"' in body and 'value="KPAO"' in body
+
+
+def test_time_already_gone_today_is_not_offered(client, staff, school, now, settings):
+    settings.SCHOOL_TIME_ZONE = "UTC"
+    client.force_login(staff)
+    # 08:00Z on Monday 2 March: today's grid offers 08:00 onwards, nothing before.
+    body = client.get("/schedule/", {"day": "2026-03-02"}).content.decode()
+    n101 = row_of(body, "N101FS")
+    assert "start_time=08%3A00" in n101 and "start_time=07%3A30" not in n101 and "grid-now" in n101
