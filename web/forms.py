@@ -67,8 +67,11 @@ class BookingForm(AccessibleForm):
         help_text="The same as the departure for a local lesson.",
     )
     date = forms.DateField(label="Day", widget=forms.DateInput(attrs={"type": "date"}))
+    # Not required by the form itself, so the free-slot search can run before a time is chosen; the booking
+    # view requires it, and the page marks it required rather than "optional".
     start_time = forms.TimeField(
-        label="Start time", required=False, widget=forms.TimeInput(attrs={"type": "time", "step": 900}),
+        label="Start time", required=False,
+        widget=forms.TimeInput(attrs={"type": "time", "step": 900, "required": True, "aria-required": "true"}),
         help_text="Local time at the departure airport. Pick a free slot below or type a time.",
     )
     duration_minutes = forms.TypedChoiceField(label="Length", choices=DURATIONS, coerce=int, initial=120)

@@ -64,21 +64,29 @@ def flight_rows(*, bookings, actor, with_requests: bool = True) -> list[FlightRo
     return rows
 
 
-def upcoming_bookings(*, actor, now: datetime, days: int = UPCOMING_DAYS):
-    bookings = booking_list(actor=actor, filters={
+def _upcoming(*, actor, now: datetime, days: int):
+    return booking_list(actor=actor, filters={
         "status": list(ACTIVE), "start_after": (now - timedelta(hours=6)).isoformat(),
         "start_before": (now + timedelta(days=days)).isoformat(),
-    })
-    return [b for b in bookings if b.end > now][:DASHBOARD_FLIGHTS]
+    }).filter(end__gt=now)
+
+
+def upcoming_bookings(*, actor, now: datetime, days: int = UPCOMING_DAYS):
+    return list(_upcoming(actor=actor, now=now, days=days)[:DASHBOARD_FLIGHTS])
 
 
 def dashboard(*, actor, now: datetime) -> dict:
     """What a person needs at a glance: alerts first, then their flights and open decisions."""
-    rows = flight_rows(bookings=upcoming_bookings(actor=actor, now=now), actor=actor)
+    shown = upcoming_bookings(actor=actor, now=now)
+    # Counted only when the list is full: then the page says how many more there are and where to see them.
+    more = (_upcoming(actor=actor, now=now, days=UPCOMING_DAYS).count() - len(shown)
+            if len(shown) == DASHBOARD_FLIGHTS else 0)
+    rows = flight_rows(bookings=shown, actor=actor)
     requests = [r for r in request_list(actor=actor, filters={"status": ["pending"]}) if r.expires_at > now]
     held = [row for row in rows if row.booking.status == "weather_hold"]
     return {
         "rows": rows,
+        "more": more,
         "held": held,
         "pending_requests": requests,
         "unknown": [row for row in rows if row.weather_status == "unknown" and row.checked_at],

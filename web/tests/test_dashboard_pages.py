@@ -1,3 +1,4 @@
+import re
 from datetime import timedelta
 
 import pytest
@@ -119,3 +120,29 @@ def test_dispatch_board_shows_holds_with_reasons(client, staff, held):
     client.force_login(staff)
     body = client.get("/dispatch/").content.decode()
     assert "Weather hold" in body and SHOWN in body and "Weather: Conflict" in body
+
+
+def test_a_full_dashboard_says_how_many_more_and_where(client, owner, colleague, school, now):
+    # With the lesson of the school fixture, 23 upcoming flights in the next two weeks: 20 are listed.
+    for i in range(22):
+        start = now + timedelta(days=2, hours=12 * i)
+        BookingFactory(student=owner, instructor=colleague, aircraft=school.spare, departure_airport=school.airport,
+                       start=start, end=start + timedelta(hours=1))
+    client.force_login(owner)
+    body = client.get("/").content.decode()
+    assert "The first 20 are shown; 3 more flights in the next two weeks" in body
+    assert 'href="/schedule/"' in body and 'href="/calendar/"' in body
+
+
+def test_a_dashboard_that_fits_says_nothing_more(client, owner, school):
+    client.force_login(owner)
+    assert "more flight" not in client.get("/").content.decode()
+
+
+def test_the_start_time_is_marked_required_not_optional(client, owner, school):
+    client.force_login(owner)
+    body = client.get("/bookings/new/").content.decode()
+    label = body.split('for="id_start_time"')[1].split("</label>")[0]
+    assert "optional" not in label
+    field = re.search(r'<input[^>]*id="id_start_time"[^>]*>', body).group(0)
+    assert 'aria-required="true"' in field and "required" in field

@@ -87,6 +87,8 @@ def test_declining_keeps_the_hold_and_says_what_happens_next(client, owner, requ
     assert RescheduleRequest.objects.get(pk=request_with_options.pk).status == "declined"
     body = client.get(response["Location"]).content.decode()
     assert "You declined these options." in body
+    # Nothing is being worked out after a decline, and the page does not pretend otherwise.
+    assert "The options offered were declined" in body and "No new times have been offered yet" not in body
 
 
 def test_a_closed_request_offers_no_accept_button(client, owner, request_with_options):
