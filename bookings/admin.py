@@ -119,9 +119,9 @@ class BookingAdmin(admin.ModelAdmin):
     """Staff find and inspect bookings here. Changes go through the API and pages so every rule and the audit
     trail apply; cancelling is the one action offered here."""
 
-    list_display = ["id", "start", "end", "student", "instructor", "aircraft", "departure_airport",
-                    "destination_airport", "lesson_type", "status", "weather_status", "cancel_reason_code",
-                    "late_cancellation"]
+    # Few, short columns, so the list fits a laptop's width without scrolling sideways.
+    list_display = ["id", "when", "student", "instructor", "tail_number", "route", "status", "weather_status",
+                    "cancellation"]
     list_filter = ["status", "weather_status", "lesson_type", "cancel_reason_code", "late_cancellation", "start",
                    "aircraft"]
     search_fields = ["student__email", "student__first_name", "student__last_name", "instructor__email",
@@ -131,6 +131,26 @@ class BookingAdmin(admin.ModelAdmin):
     ordering = ["start"]
     actions = [cancel_bookings]
     readonly_fields = [f.name for f in Booking._meta.fields]
+
+    @admin.display(description="When (airport time)", ordering="start")
+    def when(self, booking):
+        return booking.when_local
+
+    @admin.display(description="Aircraft", ordering="aircraft__tail_number")
+    def tail_number(self, booking):
+        return booking.aircraft.tail_number
+
+    @admin.display(description="Route")
+    def route(self, booking):
+        departure, destination = booking.departure_airport.icao, booking.destination_airport.icao
+        return departure if departure == destination else f"{departure} → {destination}"
+
+    @admin.display(description="Cancelled")
+    def cancellation(self, booking):
+        if booking.status != "cancelled":
+            return ""
+        words = booking.get_cancel_reason_code_display() or "No reason code"
+        return f"{words} (late)" if booking.late_cancellation else words
 
     def has_add_permission(self, request):
         return False

@@ -209,3 +209,46 @@ def weather_timeline(*, booking, check) -> dict | None:
     timeline = charts.build_timeline(**arguments)
     timeline["narrow"] = charts.build_timeline(**arguments, width=charts.NARROW_WIDTH)
     return timeline
+
+
+# --- the staff dashboard's cancellations chart -------------------------------------------------------
+
+CHART_MONTHS = 6
+
+
+def _month_starts(today: date, months: int) -> list[date]:
+    first = today.replace(day=1)
+    starts = []
+    for _ in range(months):
+        starts.append(first)
+        first = (first - timedelta(days=1)).replace(day=1)
+    return list(reversed(starts))
+
+
+def cancellations_chart(*, now: datetime, months: int = CHART_MONTHS) -> dict:
+    """Cancellations by month and reason over the last months (this one included), beside the weather holds
+    that ended in an accepted reschedule: how much weather cost, and how much of it was saved."""
+    from bookings.models import CancelReason
+    from bookings.reports import cancellations_by_month
+    from rescheduling.reports import weather_reschedules_by_month
+
+    zone = school_zone()
+    starts = _month_starts(now.astimezone(zone).date(), months)
+    next_month = (starts[-1] + timedelta(days=32)).replace(day=1)
+    window = {"start": datetime.combine(starts[0], time.min, tzinfo=zone),
+              "end": datetime.combine(next_month, time.min, tzinfo=zone), "zone": zone}
+    cancelled = cancellations_by_month(**window)
+    rescheduled = weather_reschedules_by_month(**window)
+    rows = []
+    for month in starts:
+        by_code = cancelled.get(month, {})
+        segments = [{"code": code, "label": label, "count": by_code.get(code, 0)}
+                    for code, label in CancelReason.choices]
+        rows.append({"month": month, "segments": segments, "total": sum(by_code.values()),
+                     "weather": by_code.get(CancelReason.WEATHER, 0), "rescheduled": rescheduled.get(month, 0)})
+    scale = max([row["total"] for row in rows] + [1])
+    for row in rows:
+        for segment in row["segments"]:
+            segment["width"] = round(segment["count"] / scale * 100, 2)
+    return {"rows": rows, "reasons": CancelReason.choices, "zone": zone.key,
+            "any": any(row["total"] or row["rescheduled"] for row in rows)}

@@ -1,6 +1,7 @@
 """Cancelling from the pages: each role, a reason, the cut-off said before it bites, and the admin's confirmation."""
 
-from datetime import timedelta
+import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.urls import reverse
@@ -126,3 +127,47 @@ class TestAdminCancel:
         assert {(b.status, b.cancel_reason_code, b.cancelled_by_id) for b in cancelled} == {
             ("cancelled", "maintenance", staff.pk)}
         assert AuditEvent.objects.filter(action="booking.cancelled").count() == 2
+
+
+class TestCancellationsChart:
+    """Staff dashboard: cancellations by month and reason, beside the weather holds saved by a reschedule."""
+
+    @pytest.fixture(autouse=True)
+    def palo_alto(self, settings):
+        settings.SCHOOL_TIME_ZONE = "America/Los_Angeles"
+
+    def test_counts_by_month_and_reason_with_weather_reschedules(self, client, staff, owner, school, now):
+        from rescheduling.tests.factories import RescheduleRequestFactory
+
+        february = datetime(2026, 2, 10, 17, 0, tzinfo=UTC)
+        for code in ("weather", "weather", "illness"):
+            BookingFactory(status="cancelled", cancel_reason_code=code, start=february,
+                           end=february + timedelta(hours=1))
+        BookingFactory(status="cancelled", cancel_reason_code="", start=february, end=february + timedelta(hours=1))
+        # 1 March 05:00Z is still February in Palo Alto.
+        late_feb = datetime(2026, 3, 1, 5, 0, tzinfo=UTC)
+        BookingFactory(status="cancelled", cancel_reason_code="maintenance", start=late_feb,
+                       end=late_feb + timedelta(hours=1))
+        RescheduleRequestFactory(status="accepted", booking=BookingFactory(
+            status="rescheduled", start=february, end=february + timedelta(hours=1)))
+        RescheduleRequestFactory(status="accepted", reasons=[], booking=BookingFactory(
+            status="rescheduled", start=february, end=february + timedelta(hours=1)))  # on demand: not weather
+        client.force_login(staff)
+        body = client.get("/").content.decode()
+        assert "Cancellations by reason" in body
+        row = re.search(r'<tr><th scope="row">Feb 2026</th>(.*?)</tr>', body, re.S).group(1)
+        cells = re.findall(r"<td>(.*?)</td>", row, re.S)
+        # weather, maintenance, illness, student, instructor, other, all, rescheduled
+        assert [re.sub(r"<.*", "", c).strip() for c in cells] == ["2", "1", "1", "0", "0", "1", "5", "1"]
+        assert "of 3 weather-hit" in cells[-1]
+        march = re.search(r'<tr><th scope="row">Mar 2026</th>(.*?)</tr>', body, re.S).group(1)
+        assert re.findall(r"<td>(.*?)</td>", march)[6] == "0"
+
+    def test_only_staff_see_it(self, client, owner, colleague, school):
+        for person in (owner, colleague):
+            client.force_login(person)
+            assert "Cancellations by reason" not in client.get("/").content.decode()
+
+    def test_a_quiet_half_year_says_so(self, client, staff, school):
+        client.force_login(staff)
+        assert "No cancellations or weather reschedules in the last six months." in client.get("/").content.decode()

@@ -6,7 +6,7 @@ import pytest
 import time_machine
 from django.test import RequestFactory
 
-from bookings.models import Airport
+from bookings.models import Airport, Booking
 from bookings.tests.factories import AircraftFactory, AirportFactory, BookingFactory
 from config import links
 from config.localtime import localize_reason
@@ -111,7 +111,9 @@ class TestPagesGroupDaysInTheSchoolsZone:
         BookingFactory(aircraft=plane, start=WEDNESDAY_4PM, end=WEDNESDAY_4PM + timedelta(hours=2))
         client.force_login(staff)
         page = client.get("/admin/bookings/booking/").content.decode()
-        assert "Wed 2 Dec 2026, 16:00 PST" in page
+        assert "Wed 02 Dec 16:00–18:00 PST" in page and "N8142W" in page
         assert "midnight" not in page
+        detail = client.get(f"/admin/bookings/booking/{Booking.objects.get().pk}/change/").content.decode()
+        assert "Wed 2 Dec 2026, 16:00 PST" in detail and "midnight" not in detail
         # The API keeps its own contract: ISO 8601 in UTC.
         assert client.get("/api/v1/bookings/").json()["results"][0]["start"] == "2026-12-03T00:00:00Z"
