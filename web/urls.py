@@ -1,7 +1,7 @@
 from django.contrib.auth.views import LogoutView
 from django.urls import path
 
-from web.views import account, auth, bookings, cancel, dashboard, grid, reschedule
+from web.views import account, auth, bookings, cancel, dashboard, grid, instructor, reschedule
 
 app_name = "web"
 
@@ -17,9 +17,12 @@ urlpatterns = [
     path("bookings/new/slots/", bookings.booking_slots, name="booking_slots"),
     path("bookings/<int:booking_id>/", bookings.booking_detail, name="booking_detail"),
     path("bookings/<int:booking_id>/cancel/", cancel.booking_cancel_page, name="booking_cancel"),
+    path("bookings/<int:booking_id>/confirm/", instructor.booking_confirm, name="booking_confirm"),
     path("reschedule/<int:request_id>/", reschedule.reschedule_detail, name="reschedule"),
     path("reschedule/<int:request_id>/accept/", reschedule.reschedule_accept, name="reschedule_accept"),
     path("reschedule/<int:request_id>/decline/", reschedule.reschedule_decline, name="reschedule_decline"),
+    path("reschedule/<int:request_id>/options/<int:option_id>/unavailable/", instructor.option_unavailable,
+         name="reschedule_option_unavailable"),
     path("notifications/", account.notifications, name="notifications"),
     path("notifications/read-all/", account.notifications_read_all, name="notifications_read_all"),
     path("notifications/<int:notification_id>/read/", account.notification_read, name="notification_read"),

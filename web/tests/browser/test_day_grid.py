@@ -14,6 +14,7 @@ from accounts.demo import DEMO_PASSWORD, seed_people
 from bookings.models import Aircraft, Booking
 from bookings.services import aircraft_create, airport_get_or_create, booking_create
 from bookings.tests.factories import available_every_day
+from rescheduling.models import RescheduleOption
 from weather.jobs import run_monitor
 from web.tests.browser.conftest import DESKTOP, PHONE, SCREENSHOTS, screenshot, sign_in
 from web.tests.browser.test_daily_work import INSTRUCTOR, STAFF, STUDENT, _grounded_block, story_clock  # noqa: F401
@@ -131,3 +132,16 @@ def test_a_day_on_the_grid(open_page, school_day):
     expect(first).to_contain_text("You")
     expect(first.locator("a.blk-weather_hold")).to_be_visible()
     screenshot(instructor, "day-grid-instructor")
+
+    # From the held block to its options, where the instructor says they cannot fly the first one.
+    first.locator("a.blk-weather_hold").click()
+    instructor.get_by_role("link", name="Choose a new time").click()
+    expect(instructor.locator("#instructor-note")).to_contain_text("Ava Student chooses the new time")
+    instructor.locator("li.option").first.get_by_role("button", name=re.compile("make this")).click()
+    expect(instructor.locator(".messages")).to_contain_text("as one you cannot make")
+    screenshot(instructor, "reschedule-instructor")
+    option = RescheduleOption.objects.get(request__booking=school_day.held, rank=1, request__status="pending")
+    assert option.unavailable_by == school_day.instructor
+    # The student sees it withdrawn.
+    student.goto(f"/reschedule/{option.request_id}/")
+    expect(student.locator("li.option").first).to_contain_text("No longer available.")
