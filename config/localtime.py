@@ -56,7 +56,7 @@ def format_local_range(start: datetime, end: datetime, place=None) -> str:
 _ZULU_HOUR = re.compile(r"\b([01]\d|2[0-3]):([0-5]\d)Z\b")
 
 
-def _instant_near(hour: int, minute: int, around: datetime) -> datetime:
+def instant_near(hour: int, minute: int, around: datetime) -> datetime:
     """The UTC instant at hour:minute closest to `around`: reasons only name hours inside a flight's window."""
     around = around.astimezone(zoneinfo.ZoneInfo("UTC"))
     same_day = around.replace(hour=hour, minute=minute, second=0, microsecond=0)
@@ -70,7 +70,7 @@ def localize_reason(text: str, *, place=None, around: datetime | None) -> str:
     zone = zone_of(place)
 
     def local(match: re.Match) -> str:
-        moment = _instant_near(int(match.group(1)), int(match.group(2)), around).astimezone(zone)
+        moment = instant_near(int(match.group(1)), int(match.group(2)), around).astimezone(zone)
         return f"{moment:%H:%M} {moment.tzname()}"
 
     return _ZULU_HOUR.sub(local, str(text))

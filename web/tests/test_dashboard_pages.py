@@ -10,8 +10,9 @@ from rescheduling.tests.factories import RescheduleOptionFactory, RescheduleRequ
 from web.tests.factories import WeatherCheckFactory
 
 REASON = "visibility 2.0 sm below 5 sm (student_pilot) at KPAO 17:00Z"
-# As the pages say it: on the airport's clock (the flight is on Tuesday 3 March, 17:00Z is 09:00 PST).
-SHOWN = "visibility 2.0 sm below 5 sm (student_pilot) at KPAO 09:00 PST"
+# As the pages say it: in words, for the hour it spans on the airport's clock (Tuesday 3 March, 17:00Z is
+# 09:00 PST).
+SHOWN = "visibility 2.0 sm below 5 sm for a student pilot, 09:00–10:00 PST, at KPAO"
 
 
 @pytest.fixture
