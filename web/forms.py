@@ -122,3 +122,28 @@ class CancelForm(AccessibleForm):
         label="In your own words", required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Required when the reason is “Other”. The people on the flight read it.",
     )
+
+
+WEEKDAYS = [(0, "Monday"), (1, "Tuesday"), (2, "Wednesday"), (3, "Thursday"), (4, "Friday"), (5, "Saturday"),
+            (6, "Sunday")]
+
+
+class WeeklyWindowForm(AccessibleForm):
+    """A weekly window an instructor can teach, in the school's local time."""
+
+    weekday = forms.TypedChoiceField(label="Day", choices=WEEKDAYS, coerce=int)
+    start_time = forms.TimeField(label="From", widget=forms.TimeInput(attrs={"type": "time", "step": 900}))
+    end_time = forms.TimeField(label="Until", widget=forms.TimeInput(attrs={"type": "time", "step": 900}))
+
+
+class TimeOffForm(AccessibleForm):
+    """Time away, from a day and time to a day and time in the school's local time."""
+
+    start_date = forms.DateField(label="From day", widget=forms.DateInput(attrs={"type": "date"}))
+    start_time = forms.TimeField(label="From time", initial="00:00",
+                                 widget=forms.TimeInput(attrs={"type": "time", "step": 900}))
+    end_date = forms.DateField(label="Until day", widget=forms.DateInput(attrs={"type": "date"}))
+    end_time = forms.TimeField(label="Until time", initial="23:59",
+                               widget=forms.TimeInput(attrs={"type": "time", "step": 60}))
+    reason = forms.CharField(label="Reason", required=False, max_length=200,
+                             help_text="Seen by operations staff, e.g. “Vacation”.")

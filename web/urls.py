@@ -1,7 +1,7 @@
 from django.contrib.auth.views import LogoutView
 from django.urls import path
 
-from web.views import account, auth, bookings, cancel, dashboard, grid, instructor, reschedule
+from web.views import account, auth, availability, bookings, cancel, dashboard, grid, instructor, reschedule
 
 app_name = "web"
 
@@ -30,4 +30,8 @@ urlpatterns = [
     path("profile/calendar/rotate/", account.profile_calendar_rotate, name="profile_calendar_rotate"),
     path("profile/sign-out-everywhere/", account.profile_sign_out_everywhere, name="profile_sign_out_everywhere"),
     path("calendar/", account.calendar, name="calendar"),
+    path("availability/", availability.my_availability, name="my_availability"),
+    path("availability/windows/<int:pattern_id>/delete/", availability.my_window_delete, name="my_window_delete"),
+    path("availability/time-off/<int:exception_id>/delete/", availability.my_time_off_delete,
+         name="my_time_off_delete"),
 ]
