@@ -211,6 +211,16 @@ def weather_timeline(*, booking, check) -> dict | None:
     return timeline
 
 
+LATE_CANCELLATIONS_DAYS = 14
+
+
+def recent_late_cancellations(*, actor, now: datetime, days: int = LATE_CANCELLATIONS_DAYS) -> list:
+    """Students' own cancellations inside the school's cut-off, cancelled in the last `days`, newest first."""
+    return list(booking_list(actor=actor, filters={"status": ["cancelled"]})
+                .filter(late_cancellation=True, cancelled_at__gte=now - timedelta(days=days))
+                .order_by("-cancelled_at")[:50])
+
+
 # --- the staff dashboard's cancellations chart -------------------------------------------------------
 
 CHART_MONTHS = 6

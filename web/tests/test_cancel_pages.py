@@ -171,3 +171,18 @@ class TestCancellationsChart:
     def test_a_quiet_half_year_says_so(self, client, staff, school):
         client.force_login(staff)
         assert "No cancellations or weather reschedules in the last six months." in client.get("/").content.decode()
+
+
+def test_staff_see_recent_late_cancellations_on_their_dashboard(client, owner, colleague, staff, school):
+    soon = NOW + timedelta(hours=5)
+    late = BookingFactory(student=owner, instructor=colleague, aircraft=school.spare,
+                          departure_airport=school.airport, start=soon, end=soon + timedelta(hours=1))
+    client.force_login(owner)
+    client.post(cancel_url(late), {"reason_code": "illness", "reason": "Fever"})
+    client.post(cancel_url(school.flight), {"reason_code": "student"})  # a day and more ahead: not late
+    client.force_login(staff)
+    section = client.get("/").content.decode().split('id="late-title"')[1].split("</section>")[0]
+    assert f'href="/bookings/{late.pk}/"' in section and "Illness: “Fever”" in section
+    assert f'href="/bookings/{school.flight.pk}/"' not in section
+    client.force_login(owner)
+    assert 'id="late-title"' not in client.get("/").content.decode()

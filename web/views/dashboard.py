@@ -13,6 +13,7 @@ def dashboard(request):
     context = selectors.dashboard(actor=request.user, now=now)
     if request.user.is_admin:
         context["cancellations"] = selectors.cancellations_chart(now=now)
+        context["late_cancellations"] = selectors.recent_late_cancellations(actor=request.user, now=now)
     return render_page(request, "web/dashboard.html", context)
 
 
