@@ -1,8 +1,10 @@
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.template.response import TemplateResponse
 
 from bookings import services
-from bookings.models import Aircraft, Airport, Booking
+from bookings.models import Aircraft, Airport, Booking, CancelReason
 from config.exceptions import ApplicationError
 
 
@@ -75,16 +77,43 @@ class AircraftAdmin(admin.ModelAdmin):
             raise
 
 
-@admin.action(description="Cancel selected bookings (recorded as cancelled by operations)")
+class CancelReasonForm(forms.Form):
+    reason_code = forms.ChoiceField(label="Reason", choices=CancelReason.choices)
+    reason = forms.CharField(label="In words (required for “Other”; the people on the flights read it)",
+                             required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 3, "cols": 60}))
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("reason_code") == CancelReason.OTHER and not (cleaned.get("reason") or "").strip():
+            self.add_error("reason", "Say why, or choose another reason.")
+        return cleaned
+
+
+@admin.action(description="Cancel the selected flights (asks for a reason first)")
 def cancel_bookings(modeladmin, request, queryset):
-    cancelled = 0
-    for booking in queryset:
-        try:
-            services.booking_cancel(booking=booking, actor=request.user, reason="Cancelled by operations staff")
-            cancelled += 1
-        except ApplicationError as exc:
-            messages.warning(request, f"Booking {booking.pk}: {exc.message}")
-    messages.success(request, f"{cancelled} booking(s) cancelled.")
+    """Nothing is cancelled until staff have seen the flights and given a reason on a confirmation page."""
+    confirmed = "confirm_cancel" in request.POST
+    form = CancelReasonForm(request.POST if confirmed else None)
+    if confirmed and form.is_valid():
+        cancelled = 0
+        for booking in queryset:
+            try:
+                services.booking_cancel(booking=booking, actor=request.user,
+                                        reason_code=form.cleaned_data["reason_code"],
+                                        reason=form.cleaned_data["reason"])
+                cancelled += 1
+            except ApplicationError as exc:
+                messages.warning(request, f"Booking {booking.pk}: {exc.message}")
+        messages.success(request, f"{cancelled} booking(s) cancelled.")
+        return None
+    return TemplateResponse(request, "admin/bookings/booking/cancel_confirmation.html", {
+        **modeladmin.admin_site.each_context(request),
+        "title": "Cancel these flights?",
+        "opts": modeladmin.model._meta,
+        "bookings": queryset.select_related("student", "instructor", "aircraft", "departure_airport"),
+        "form": form,
+        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+    })
 
 
 @admin.register(Booking)
@@ -92,9 +121,11 @@ class BookingAdmin(admin.ModelAdmin):
     """Staff find and inspect bookings here. Changes go through the API and pages so every rule and the audit
     trail apply; cancelling is the one action offered here."""
 
-    list_display = ["id", "start", "end", "student", "instructor", "aircraft", "departure_airport",
-                    "destination_airport", "lesson_type", "status", "weather_status"]
-    list_filter = ["status", "weather_status", "lesson_type", "start", "aircraft"]
+    # Few, short columns, so the list fits a laptop's width without scrolling sideways.
+    list_display = ["id", "when", "student", "instructor", "tail_number", "route", "status", "weather_status",
+                    "cancellation"]
+    list_filter = ["status", "weather_status", "lesson_type", "cancel_reason_code", "late_cancellation", "start",
+                   "aircraft"]
     search_fields = ["student__email", "student__first_name", "student__last_name", "instructor__email",
                      "instructor__first_name", "instructor__last_name", "aircraft__tail_number"]
     date_hierarchy = "start"
@@ -102,6 +133,26 @@ class BookingAdmin(admin.ModelAdmin):
     ordering = ["start"]
     actions = [cancel_bookings]
     readonly_fields = [f.name for f in Booking._meta.fields]
+
+    @admin.display(description="When (airport time)", ordering="start")
+    def when(self, booking):
+        return booking.when_local
+
+    @admin.display(description="Aircraft", ordering="aircraft__tail_number")
+    def tail_number(self, booking):
+        return booking.aircraft.tail_number
+
+    @admin.display(description="Route")
+    def route(self, booking):
+        departure, destination = booking.departure_airport.icao, booking.destination_airport.icao
+        return departure if departure == destination else f"{departure} → {destination}"
+
+    @admin.display(description="Cancelled")
+    def cancellation(self, booking):
+        if booking.status != "cancelled":
+            return ""
+        words = booking.get_cancel_reason_code_display() or "No reason code"
+        return f"{words} (late)" if booking.late_cancellation else words
 
     def has_add_permission(self, request):
         return False

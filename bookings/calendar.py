@@ -3,10 +3,10 @@
 import zoneinfo
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from icalendar import Calendar, Event
 
 from bookings.models import Booking, BookingStatus
+from config.links import site_url
 
 # Calendar apps poll the feed; recent history keeps last week's lessons visible without sending years of them.
 HISTORY = timedelta(days=60)
@@ -53,7 +53,7 @@ def booking_event(booking: Booking) -> Event:
     if booking.instructor_id:
         lines.append(f"Instructor: {booking.instructor}")
     event.add("description", "\n".join(lines))
-    event.add("url", f"{settings.FRONTEND_URL}/bookings/{booking.pk}/")
+    event.add("url", site_url(f"/bookings/{booking.pk}/"))
     # Calendar apps replace an event only when its sequence grows; the update time always does.
     event.add("sequence", int(booking.updated_at.timestamp()) - int(booking.created_at.timestamp()))
     return event

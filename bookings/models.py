@@ -3,6 +3,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 
+from config.localtime import format_local, format_local_range
+
 
 def validate_runway_headings(value) -> None:
     if not isinstance(value, list) or not all(isinstance(v, int) and 1 <= v <= 360 for v in value):
@@ -84,6 +86,15 @@ class LessonType(models.TextChoices):
     CHECKRIDE = "checkride", "Checkride"
 
 
+class CancelReason(models.TextChoices):
+    WEATHER = "weather", "Weather"
+    MAINTENANCE = "maintenance", "Aircraft maintenance"
+    ILLNESS = "illness", "Illness"
+    STUDENT = "student", "Student's request"
+    INSTRUCTOR = "instructor", "Instructor unavailable"
+    OTHER = "other", "Other"
+
+
 class Booking(models.Model):
     student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="student_bookings")
     instructor = models.ForeignKey(
@@ -113,6 +124,9 @@ class Booking(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
     )
     cancel_reason = models.TextField(blank=True)
+    cancel_reason_code = models.CharField(max_length=16, choices=CancelReason.choices, blank=True, default="")
+    # A student's own cancellation inside the school's cut-off (CANCELLATION_CUTOFF_HOURS): staff follow these up.
+    late_cancellation = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -136,7 +150,13 @@ class Booking(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Booking {self.pk}: {self.student} {self.start:%Y-%m-%d %H:%M}Z {self.aircraft_id}"
+        # In the school's zone with its name, and the aircraft by its tail number: how staff know a flight.
+        return f"Booking {self.pk}: {self.student}, {format_local(self.start)}, {self.aircraft.tail_number}"
+
+    @property
+    def when_local(self) -> str:
+        """`Wed 02 Dec 16:00–18:00 PST`, on the departure airport's clock."""
+        return format_local_range(self.start, self.end, self.departure_airport)
 
     @property
     def is_active(self) -> bool:

@@ -2,7 +2,11 @@ import re
 import uuid
 
 from django.core.signals import request_finished
+from django.urls import reverse
+from django.utils import timezone
 
+from config.links import bind_request_origin, reset_request_origin
+from config.localtime import school_zone
 from config.request_context import bind_request_id
 
 _VALID_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -22,6 +26,41 @@ class RequestIdMiddleware:
         response = self.get_response(request)
         response["X-Request-ID"] = request_id
         return response
+
+
+class RequestOriginMiddleware:
+    """Remembers the address this request came in on, so links written while serving it point back there
+    when FRONTEND_URL is unset (see config.links)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = bind_request_origin(request)
+        try:
+            return self.get_response(request)
+        finally:
+            reset_request_origin(token)
+
+
+class AdminInSchoolTimeMiddleware:
+    """The admin shows date-times in the school's zone, labelled (config/formats): staff think in local time.
+    The API and the pages choose their zones themselves and are left alone."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self._admin_prefix = None
+
+    def __call__(self, request):
+        if self._admin_prefix is None:
+            self._admin_prefix = reverse("admin:index")
+        if not request.path.startswith(self._admin_prefix):
+            return self.get_response(request)
+        timezone.activate(school_zone())
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()
 
 
 def _forget_request_id(**kwargs):

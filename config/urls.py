@@ -4,6 +4,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from config.health import health
 
+# The admin's lists (bookings above all) need the width; its home page lists every model anyway.
+admin.site.enable_nav_sidebar = False
+
 api_v1 = [
     path("", include("accounts.api.urls")),
     path("", include("bookings.api.urls")),

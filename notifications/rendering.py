@@ -1,7 +1,8 @@
 """Turning an event into the words a person reads: subject, text and HTML bodies, and the link to follow.
 
 Times are shown in the departure airport's own zone ("Sat 28 Nov 09:00 PST at KPAO"), because that is the
-clock the flight happens on. Links are built from FRONTEND_URL so they point at the pages people use.
+clock the flight happens on, and so are the UTC hours in weather reasons. Links are built from FRONTEND_URL, or
+from the request that caused the message when it is unset (config.links), so they point at the pages people use.
 """
 
 import re
@@ -12,6 +13,8 @@ from datetime import datetime
 from django.conf import settings
 from django.template.loader import render_to_string
 
+from config.links import site_url
+from config.localtime import localize_reason
 from notifications.models import NotificationKind
 
 SUBJECTS = {
@@ -45,7 +48,7 @@ class RenderedMessage:
 
 
 def frontend_url(path: str) -> str:
-    return f"{settings.FRONTEND_URL}{path}"
+    return site_url(path)
 
 
 def local_time(moment: datetime | None, time_zone: str) -> str:
@@ -145,7 +148,8 @@ def render_message(*, kind: str, recipient, booking=None, reschedule_request=Non
         "recipient_name": recipient.get_short_name(),
         "booking": booking_ctx,
         "request": request_ctx,
-        "reasons": [str(reason) for reason in reasons],
+        "reasons": [localize_reason(str(reason), place=getattr(booking, "departure_airport", None),
+                                    around=getattr(booking, "start", None)) for reason in reasons],
         "extra": extra or {},
         "links": links,
         "action_url": link,

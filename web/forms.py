@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from django import forms
 
-from bookings.models import LessonType
+from bookings.models import CancelReason, LessonType
 
 
 class AccessibleForm(forms.Form):
@@ -67,8 +67,11 @@ class BookingForm(AccessibleForm):
         help_text="The same as the departure for a local lesson.",
     )
     date = forms.DateField(label="Day", widget=forms.DateInput(attrs={"type": "date"}))
+    # Not required by the form itself, so the free-slot search can run before a time is chosen; the booking
+    # view requires it, and the page marks it required rather than "optional".
     start_time = forms.TimeField(
-        label="Start time", required=False, widget=forms.TimeInput(attrs={"type": "time", "step": 900}),
+        label="Start time", required=False,
+        widget=forms.TimeInput(attrs={"type": "time", "step": 900, "required": True, "aria-required": "true"}),
         help_text="Local time at the departure airport. Pick a free slot below or type a time.",
     )
     duration_minutes = forms.TypedChoiceField(label="Length", choices=DURATIONS, coerce=int, initial=120)
@@ -109,3 +112,38 @@ class BookingForm(AccessibleForm):
     @property
     def duration(self) -> timedelta:
         return timedelta(minutes=self.cleaned_data["duration_minutes"])
+
+
+class CancelForm(AccessibleForm):
+    """Why a flight is cancelled: a code staff can count, and words for the people involved."""
+
+    reason_code = forms.ChoiceField(label="Reason", choices=CancelReason.choices, widget=forms.RadioSelect)
+    reason = forms.CharField(
+        label="In your own words", required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Required when the reason is “Other”. The people on the flight read it.",
+    )
+
+
+WEEKDAYS = [(0, "Monday"), (1, "Tuesday"), (2, "Wednesday"), (3, "Thursday"), (4, "Friday"), (5, "Saturday"),
+            (6, "Sunday")]
+
+
+class WeeklyWindowForm(AccessibleForm):
+    """A weekly window an instructor can teach, in the school's local time."""
+
+    weekday = forms.TypedChoiceField(label="Day", choices=WEEKDAYS, coerce=int)
+    start_time = forms.TimeField(label="From", widget=forms.TimeInput(attrs={"type": "time", "step": 900}))
+    end_time = forms.TimeField(label="Until", widget=forms.TimeInput(attrs={"type": "time", "step": 900}))
+
+
+class TimeOffForm(AccessibleForm):
+    """Time away, from a day and time to a day and time in the school's local time."""
+
+    start_date = forms.DateField(label="From day", widget=forms.DateInput(attrs={"type": "date"}))
+    start_time = forms.TimeField(label="From time", initial="00:00",
+                                 widget=forms.TimeInput(attrs={"type": "time", "step": 900}))
+    end_date = forms.DateField(label="Until day", widget=forms.DateInput(attrs={"type": "date"}))
+    end_time = forms.TimeField(label="Until time", initial="23:59",
+                               widget=forms.TimeInput(attrs={"type": "time", "step": 60}))
+    reason = forms.CharField(label="Reason", required=False, max_length=200,
+                             help_text="Seen by operations staff, e.g. “Vacation”.")

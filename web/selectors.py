@@ -66,21 +66,29 @@ def flight_rows(*, bookings, actor, with_requests: bool = True) -> list[FlightRo
     return rows
 
 
-def upcoming_bookings(*, actor, now: datetime, days: int = UPCOMING_DAYS):
-    bookings = booking_list(actor=actor, filters={
+def _upcoming(*, actor, now: datetime, days: int):
+    return booking_list(actor=actor, filters={
         "status": list(ACTIVE), "start_after": (now - timedelta(hours=6)).isoformat(),
         "start_before": (now + timedelta(days=days)).isoformat(),
-    })
-    return [b for b in bookings if b.end > now][:DASHBOARD_FLIGHTS]
+    }).filter(end__gt=now)
+
+
+def upcoming_bookings(*, actor, now: datetime, days: int = UPCOMING_DAYS):
+    return list(_upcoming(actor=actor, now=now, days=days)[:DASHBOARD_FLIGHTS])
 
 
 def dashboard(*, actor, now: datetime) -> dict:
     """What a person needs at a glance: alerts first, then their flights and open decisions."""
-    rows = flight_rows(bookings=upcoming_bookings(actor=actor, now=now), actor=actor)
+    shown = upcoming_bookings(actor=actor, now=now)
+    # Counted only when the list is full: then the page says how many more there are and where to see them.
+    more = (_upcoming(actor=actor, now=now, days=UPCOMING_DAYS).count() - len(shown)
+            if len(shown) == DASHBOARD_FLIGHTS else 0)
+    rows = flight_rows(bookings=shown, actor=actor)
     requests = [r for r in request_list(actor=actor, filters={"status": ["pending"]}) if r.expires_at > now]
     held = [row for row in rows if row.booking.status == "weather_hold"]
     return {
         "rows": rows,
+        "more": more,
         "held": held,
         "pending_requests": requests,
         "unknown": [row for row in rows if row.weather_status == "unknown" and row.checked_at],
@@ -234,3 +242,56 @@ def weather_timeline(*, booking, check) -> dict | None:
     timeline = charts.build_timeline(**arguments)
     timeline["narrow"] = charts.build_timeline(**arguments, width=charts.NARROW_WIDTH)
     return timeline
+
+
+LATE_CANCELLATIONS_DAYS = 14
+
+
+def recent_late_cancellations(*, actor, now: datetime, days: int = LATE_CANCELLATIONS_DAYS) -> list:
+    """Students' own cancellations inside the school's cut-off, cancelled in the last `days`, newest first."""
+    return list(booking_list(actor=actor, filters={"status": ["cancelled"]})
+                .filter(late_cancellation=True, cancelled_at__gte=now - timedelta(days=days))
+                .order_by("-cancelled_at")[:50])
+
+
+# --- the staff dashboard's cancellations chart -------------------------------------------------------
+
+CHART_MONTHS = 6
+
+
+def _month_starts(today: date, months: int) -> list[date]:
+    first = today.replace(day=1)
+    starts = []
+    for _ in range(months):
+        starts.append(first)
+        first = (first - timedelta(days=1)).replace(day=1)
+    return list(reversed(starts))
+
+
+def cancellations_chart(*, now: datetime, months: int = CHART_MONTHS) -> dict:
+    """Cancellations by month and reason over the last months (this one included), beside the weather holds
+    that ended in an accepted reschedule: how much weather cost, and how much of it was saved."""
+    from bookings.models import CancelReason
+    from bookings.reports import cancellations_by_month
+    from rescheduling.reports import weather_reschedules_by_month
+
+    zone = school_zone()
+    starts = _month_starts(now.astimezone(zone).date(), months)
+    next_month = (starts[-1] + timedelta(days=32)).replace(day=1)
+    window = {"start": datetime.combine(starts[0], time.min, tzinfo=zone),
+              "end": datetime.combine(next_month, time.min, tzinfo=zone), "zone": zone}
+    cancelled = cancellations_by_month(**window)
+    rescheduled = weather_reschedules_by_month(**window)
+    rows = []
+    for month in starts:
+        by_code = cancelled.get(month, {})
+        segments = [{"code": code, "label": label, "count": by_code.get(code, 0)}
+                    for code, label in CancelReason.choices]
+        rows.append({"month": month, "segments": segments, "total": sum(by_code.values()),
+                     "weather": by_code.get(CancelReason.WEATHER, 0), "rescheduled": rescheduled.get(month, 0)})
+    scale = max([row["total"] for row in rows] + [1])
+    for row in rows:
+        for segment in row["segments"]:
+            segment["width"] = round(segment["count"] / scale * 100, 2)
+    return {"rows": rows, "reasons": CancelReason.choices, "zone": zone.key,
+            "any": any(row["total"] or row["rescheduled"] for row in rows)}

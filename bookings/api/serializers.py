@@ -4,7 +4,7 @@ from rest_framework import serializers
 from accounts.models import Role
 from accounts.selectors import users_with_role
 from bookings.api.fields import AwareDateTimeField
-from bookings.models import Aircraft, AircraftStatus, Airport, Booking, BookingStatus, LessonType
+from bookings.models import Aircraft, AircraftStatus, Airport, Booking, BookingStatus, CancelReason, LessonType
 from bookings.selectors import BOOKING_ROW_FIELDS
 
 
@@ -162,4 +162,7 @@ class BookingUpdateSerializer(serializers.Serializer):
 
 
 class BookingCancelSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=1000)
+    reason_code = serializers.ChoiceField(choices=CancelReason.choices, default=CancelReason.OTHER,
+                                          help_text="Why, as a code; `other` needs words in `reason`.")
+    reason = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="",
+                                   help_text="Free text; required with `other`.")

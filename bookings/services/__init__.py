@@ -7,7 +7,14 @@ slips past the check, the IntegrityError becomes the same 409.
 """
 
 from bookings.services.fleet import aircraft_create, aircraft_update, airport_get_or_create, airport_update
-from bookings.services.lifecycle import booking_cancel, booking_create, booking_mark_rescheduled, booking_update
+from bookings.services.lifecycle import (
+    booking_cancel,
+    booking_create,
+    booking_mark_rescheduled,
+    booking_update,
+    cancellation_cutoff,
+    is_late_cancellation,
+)
 from bookings.services.rules import (
     LOCK_NAMESPACES,
     MAX_ADVANCE,
@@ -29,5 +36,5 @@ __all__ = [
     "aircraft_update", "airport_get_or_create", "airport_update", "booking_cancel", "booking_create",
     "booking_mark_rescheduled", "booking_place_on_weather_hold", "booking_record_weather",
     "booking_release_weather_hold", "booking_snapshot", "booking_update", "bookings_record_weather_bulk",
-    "conflict_from_integrity_error",
+    "cancellation_cutoff", "conflict_from_integrity_error", "is_late_cancellation",
 ]

@@ -1,7 +1,8 @@
 """Creating, changing, cancelling and replacing bookings."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -10,6 +11,7 @@ from bookings.models import (
     ACTIVE_STATUSES,
     Booking,
     BookingStatus,
+    CancelReason,
     WeatherStatus,
 )
 from bookings.services.rules import (
@@ -207,17 +209,43 @@ def _judge_now(*, booking: Booking, now: datetime) -> tuple[str, datetime | None
     return verdict.status, now
 
 
+def cancellation_cutoff() -> timedelta:
+    return timedelta(hours=settings.CANCELLATION_CUTOFF_HOURS)
+
+
+def is_late_cancellation(*, booking: Booking, actor, now: datetime) -> bool:
+    """A student cancelling their own flight inside the school's cut-off. Staff and instructors cancelling
+    are the school's own decision, never late."""
+    return bool(getattr(actor, "is_student", False) and booking.student_id == actor.pk
+                and booking.start - now < cancellation_cutoff())
+
+
+def clean_cancel_reason(*, reason_code: str, reason: str) -> tuple[str, str]:
+    """A known reason code, and words for `other`: a code alone says enough, `other` alone says nothing."""
+    reason_code = (reason_code or CancelReason.OTHER).strip()
+    reason = (reason or "").strip()
+    if reason_code not in CancelReason.values:
+        raise ApplicationError(f"Unknown reason code {reason_code!r}.", code="invalid",
+                               fields={"reason_code": [f"Choose one of: {', '.join(CancelReason.values)}."]})
+    if reason_code == CancelReason.OTHER and not reason:
+        raise ApplicationError("Say why the booking is cancelled.", code="invalid",
+                               fields={"reason": ["A reason is required."]})
+    return reason_code, reason
+
+
 @transaction.atomic
-def booking_cancel(*, booking: Booking, actor, reason: str, now: datetime | None = None) -> Booking:
-    """Cancel an active booking, recording who and why. Every pending reschedule request for it is withdrawn."""
+def booking_cancel(*, booking: Booking, actor, reason: str = "", reason_code: str = CancelReason.OTHER,
+                   now: datetime | None = None) -> Booking:
+    """Cancel an active booking, recording who, why (a reason code and free text) and whether a student did it
+    inside the school's cut-off. Every pending reschedule request for it is withdrawn."""
     now = now or timezone.now()
     check_actor_may_change(booking=booking, actor=actor)
-    reason = (reason or "").strip()
-    if not reason:
-        raise ApplicationError("Say why the booking is cancelled.", fields={"reason": ["A reason is required."]})
-    before = booking_snapshot(Booking.objects.get(pk=booking.pk))
+    reason_code, reason = clean_cancel_reason(reason_code=reason_code, reason=reason)
+    current = Booking.objects.get(pk=booking.pk)
+    before = booking_snapshot(current)
     claimed = Booking.objects.filter(pk=booking.pk, status__in=ACTIVE_STATUSES).update(
         status=BookingStatus.CANCELLED, status_before_hold="", cancelled_at=now, cancel_reason=reason,
+        cancel_reason_code=reason_code, late_cancellation=is_late_cancellation(booking=current, actor=actor, now=now),
         cancelled_by=actor if getattr(actor, "is_authenticated", False) else None, updated_at=now)
     if not claimed:
         raise ConflictError("Only a scheduled, confirmed or held booking can be cancelled.",

@@ -28,10 +28,12 @@ def test_staff_find_bookings_in_the_admin_with_flat_queries(client, staff, plane
 def test_the_admin_cancel_action_goes_through_the_service(client, staff, plane, owner, colleague):
     booking = BookingFactory(student=owner, instructor=colleague, aircraft=plane, start=at(2, 16), end=at(2, 18))
     client.force_login(staff)
+    # The action asks for a reason first (web/tests/test_cancel_pages.py); confirmed, the service does the work.
     client.post(reverse("admin:bookings_booking_changelist"),
-                {"action": "cancel_bookings", "_selected_action": [booking.pk]})
+                {"action": "cancel_bookings", "_selected_action": [booking.pk], "confirm_cancel": "yes",
+                 "reason_code": "weather", "reason": ""})
     booking.refresh_from_db()
-    assert (booking.status, booking.cancelled_by) == ("cancelled", staff)
+    assert (booking.status, booking.cancelled_by, booking.cancel_reason_code) == ("cancelled", staff, "weather")
     assert AuditEvent.objects.filter(action="booking.cancelled", object_id=str(booking.pk)).exists()
 
 

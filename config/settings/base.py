@@ -60,6 +60,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "config.middleware.RequestIdMiddleware",
     "config.security.RejectNulBytesMiddleware",
+    "config.middleware.RequestOriginMiddleware",
+    "config.middleware.AdminInSchoolTimeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -111,6 +113,7 @@ LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/login/"
 
 LANGUAGE_CODE = "en-us"
+FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -128,6 +131,11 @@ STORAGES = {
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
+# --- bookings ----------------------------------------------------------------------------------
+# A student may cancel their own flight up to this many hours before it starts; later, the cancellation still
+# happens but is recorded as late, for staff to see (a school may charge for it).
+CANCELLATION_CUTOFF_HOURS = env.int("CANCELLATION_CUTOFF_HOURS", default=24)
+
 # --- email -------------------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 globals().update(EMAIL_CONFIG)
@@ -135,7 +143,8 @@ SES_FROM_EMAIL = env("SES_FROM_EMAIL", default="noreply@flightschedulepro.local"
 SES_REPLY_TO = env("SES_REPLY_TO", default="support@flightschedulepro.local")
 DEFAULT_FROM_EMAIL = SES_FROM_EMAIL
 SERVER_EMAIL = SES_FROM_EMAIL
-FRONTEND_URL = env("FRONTEND_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Base of links in messages and feeds; unset, links follow the request that caused them (config.links).
+FRONTEND_URL = env("FRONTEND_URL", default="").rstrip("/")
 # A hung mail server must not hold a delivery past its claim: the claim outlives the timeout by far.
 EMAIL_TIMEOUT = env.float("EMAIL_TIMEOUT_SECONDS", default=15.0)
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=8)

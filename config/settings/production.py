@@ -16,7 +16,7 @@ if not SECRET_KEY:
 SIMPLE_JWT["SIGNING_KEY"] = SECRET_KEY  # noqa: F405
 DEBUG = False
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[".amazonaws.com"])
-CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[FRONTEND_URL])  # noqa: F405
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[FRONTEND_URL] if FRONTEND_URL else [])  # noqa: F405
 
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)  # noqa: F405
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # noqa: F405

@@ -13,6 +13,9 @@ from notifications.tests.factories import BookingFactory
 
 REASONS = ["visibility 2.0 sm below 5 sm (student_pilot) at KPAO 17:00Z",
            "ceiling 1200 ft below 3000 ft (student_pilot) at KPAO 18:00Z"]
+# As a message says them: on the airport's clock, like the flight's own time (Sat 28 Nov 09:00 PST).
+SHOWN = ["visibility 2.0 sm below 5 sm (student_pilot) at KPAO 09:00 PST",
+         "ceiling 1200 ft below 3000 ft (student_pilot) at KPAO 10:00 PST"]
 
 
 @pytest.fixture
@@ -39,15 +42,16 @@ def test_conflict_reaches_student_and_instructor_in_app_and_by_email(booking, ow
     assert email.subject == "Weather hold: Sat 28 Nov 09:00 PST at KPAO"
     assert email.from_email == settings.SES_FROM_EMAIL
     assert email.reply_to == [settings.SES_REPLY_TO]
-    for reason in REASONS:
+    for reason in SHOWN:
         assert reason in email.body
+    assert "Z\n" not in email.body
     assert "Hi Olive," in email.body
     assert "your flight" in email.body
     assert f"https://app.example.com/bookings/{booking.pk}/" in email.body
     assert "https://app.example.com/profile/" in email.body
     html, mimetype = email.alternatives[0]
     assert mimetype == "text/html"
-    assert REASONS[0] in html and f'href="https://app.example.com/bookings/{booking.pk}/"' in html
+    assert SHOWN[0] in html and f'href="https://app.example.com/bookings/{booking.pk}/"' in html
     instructor_email = next(m for m in mail.outbox if m.to == ["colleague@example.com"])
     assert "Olive Owner's flight" in instructor_email.body
     assert Notification.objects.filter(channel=Channel.EMAIL, status=NotificationStatus.SENT).count() == 2

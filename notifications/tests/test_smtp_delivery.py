@@ -13,6 +13,9 @@ from notifications.tests.factories import BookingFactory
 
 REASONS = ["visibility 2.0 sm below 5 sm (student_pilot) at KPAO 17:00Z",
            "wind gusts 22 kt above 15 kt (student_pilot) at KPAO 18:00Z"]
+# As the emails say them: on the airport's clock, like the flight's own time (Sat 28 Nov 09:00 PST).
+SHOWN = ["visibility 2.0 sm below 5 sm (student_pilot) at KPAO 09:00 PST",
+         "wind gusts 22 kt above 15 kt (student_pilot) at KPAO 10:00 PST"]
 
 pytestmark = pytest.mark.postgres
 
@@ -42,7 +45,7 @@ def test_the_conflict_email_reaches_student_and_instructor_with_the_reasons(smtp
         assert message["Subject"] == "Weather hold: Sat 28 Nov 09:00 PST at KPAO"
         text = message.get_body(preferencelist=("plain",)).get_content()
         html = message.get_body(preferencelist=("html",)).get_content()
-        for reason in REASONS:
+        for reason in SHOWN:
             assert reason in text and reason in html
     assert all(n.status == NotificationStatus.SENT and n.attempts == 1 for n in emails())
 

@@ -21,5 +21,18 @@
   document.addEventListener("DOMContentLoaded", function () {
     var summary = document.querySelector(".error-box[tabindex='-1']");
     if (summary) summary.focus();
+    showGridWork();
   });
+
+  // On a narrow screen the day grid scrolls sideways: start it at the first flight (or now), not at dawn.
+  // Only when the page opens, so a refresh never moves what someone is looking at.
+  function showGridWork() {
+    var scroller = document.querySelector(".grid-scroll");
+    if (!scroller || scroller.scrollWidth <= scroller.clientWidth) return;
+    var mark = scroller.querySelector(".grid-now") || scroller.querySelector(".grid-block");
+    var name = scroller.querySelector(".grid-name");
+    if (!mark) return;
+    var offset = mark.getBoundingClientRect().left - scroller.getBoundingClientRect().left;
+    scroller.scrollLeft += offset - (name ? name.offsetWidth : 0) - 24;
+  }
 })();

@@ -1,6 +1,7 @@
 from django import template
 from django.utils.html import format_html
 
+from web import reasons as reasons_for_reading
 from web import timefmt
 
 register = template.Library()
@@ -52,3 +53,29 @@ def confidence_badge(confidence):
 @register.simple_tag
 def status_badge(booking):
     return format_html('<span class="status status-{}">{}</span>', booking.status, booking.get_status_display())
+
+
+@register.filter
+def local_reason(reason, booking):
+    """`{{ reason|local_reason:booking }}`: the reason's UTC hours in the booking's airport time, with the zone."""
+    return timefmt.localize_reason(str(reason), place=getattr(booking, "departure_airport", None),
+                                   around=getattr(booking, "start", None))
+
+
+@register.simple_tag
+def reason_at(reason, around, airport=None):
+    """`{% reason_at reason option.start booking.departure_airport %}`, for a reason about another window."""
+    return timefmt.localize_reason(str(reason), place=airport, around=around)
+
+
+@register.filter
+def condensed(reasons, booking):
+    """`{% for r in reasons|condensed:booking %}`: one line per finding and place with its hours (web.reasons)."""
+    return reasons_for_reading.condense(reasons, place=getattr(booking, "departure_airport", None),
+                                        around=getattr(booking, "start", None))
+
+
+@register.simple_tag
+def condensed_at(reasons, around, airport=None):
+    """`{% condensed_at option.weather_reasons option.start booking.departure_airport as lines %}`."""
+    return reasons_for_reading.condense(reasons, place=airport, around=around)

@@ -36,7 +36,9 @@ def test_weather_timeline_draws_values_against_the_minimums(client, owner, schoo
     assert "Ceiling (ft AGL) — limit ≥ 3000 — 3 hours outside" in body and "Ceiling ≥ 3000 ft AGL · 3 h outside" in body
     assert "Gust (kt) — limit ≤ 15" in body
     assert body.count('class="limit"') == 8  # wide and phone drawings
-    assert "visibility 2.0 sm below 5 sm (student_pilot) at KPAO 17:00Z" in body
+    # The reason is recorded in UTC; the page says it in words for the hour it spans, on the airport's clock.
+    assert "visibility 2.0 sm below 5 sm for a student pilot, 09:00–10:00 PST, at KPAO" in body
+    assert "17:00Z" not in body
     assert "from demo" in body
     assert "(outside limit)" in body  # the table says it in words too
 

@@ -1,3 +1,4 @@
+import re
 from datetime import timedelta
 
 import pytest
@@ -9,6 +10,9 @@ from rescheduling.tests.factories import RescheduleOptionFactory, RescheduleRequ
 from web.tests.factories import WeatherCheckFactory
 
 REASON = "visibility 2.0 sm below 5 sm (student_pilot) at KPAO 17:00Z"
+# As the pages say it: in words, for the hour it spans on the airport's clock (Tuesday 3 March, 17:00Z is
+# 09:00 PST).
+SHOWN = "visibility 2.0 sm below 5 sm for a student pilot, 09:00–10:00 PST, at KPAO"
 
 
 @pytest.fixture
@@ -38,7 +42,7 @@ def test_student_dashboard_lists_own_flights_in_airport_time(client, owner, scho
 def test_held_flight_shows_its_reasons_and_the_options_deadline(client, owner, held):
     client.force_login(owner)
     body = client.get("/").content.decode()
-    assert "Weather hold:" in body and REASON in body
+    assert "Weather hold:" in body and SHOWN in body
     assert f"/reschedule/{held.id}/" in body
     assert "Decide by Mon 02 Mar 12:00 PST" in body  # now + 12 h, in Palo Alto time
 
@@ -59,7 +63,7 @@ def test_a_new_hold_appears_in_the_fragment_without_a_reload(client, owner, scho
     school.flight.status = "weather_hold"
     school.flight.save()
     WeatherCheckFactory(booking=school.flight, status="conflict", reasons=[REASON], checked_at=now)
-    assert REASON in client.get("/dashboard/live/").content.decode()
+    assert SHOWN in client.get("/dashboard/live/").content.decode()
 
 
 def test_instructor_sees_the_flights_they_teach_with_the_student(client, colleague, school):
@@ -116,4 +120,30 @@ def test_dispatch_board_is_for_staff_only(client, owner, staff, school):
 def test_dispatch_board_shows_holds_with_reasons(client, staff, held):
     client.force_login(staff)
     body = client.get("/dispatch/").content.decode()
-    assert "Weather hold" in body and REASON in body and "Weather: Conflict" in body
+    assert "Weather hold" in body and SHOWN in body and "Weather: Conflict" in body
+
+
+def test_a_full_dashboard_says_how_many_more_and_where(client, owner, colleague, school, now):
+    # With the lesson of the school fixture, 23 upcoming flights in the next two weeks: 20 are listed.
+    for i in range(22):
+        start = now + timedelta(days=2, hours=12 * i)
+        BookingFactory(student=owner, instructor=colleague, aircraft=school.spare, departure_airport=school.airport,
+                       start=start, end=start + timedelta(hours=1))
+    client.force_login(owner)
+    body = client.get("/").content.decode()
+    assert "The first 20 are shown; 3 more flights in the next two weeks" in body
+    assert 'href="/schedule/"' in body and 'href="/calendar/"' in body
+
+
+def test_a_dashboard_that_fits_says_nothing_more(client, owner, school):
+    client.force_login(owner)
+    assert "more flight" not in client.get("/").content.decode()
+
+
+def test_the_start_time_is_marked_required_not_optional(client, owner, school):
+    client.force_login(owner)
+    body = client.get("/bookings/new/").content.decode()
+    label = body.split('for="id_start_time"')[1].split("</label>")[0]
+    assert "optional" not in label
+    field = re.search(r'<input[^>]*id="id_start_time"[^>]*>', body).group(0)
+    assert 'aria-required="true"' in field and "required" in field

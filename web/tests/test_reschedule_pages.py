@@ -8,6 +8,9 @@ from rescheduling.models import RescheduleRequest
 from rescheduling.tests.factories import RescheduleOptionFactory, RescheduleRequestFactory
 
 REASON = "visibility 2.0 sm below 5 sm (student_pilot) at KPAO 17:00Z"
+# As the pages say it: in words, for the hour it spans on the airport's clock (Tuesday 3 March, 17:00Z is
+# 09:00 PST).
+SHOWN = "visibility 2.0 sm below 5 sm for a student pilot, 09:00–10:00 PST, at KPAO"
 
 
 @pytest.fixture
@@ -34,7 +37,7 @@ def test_options_page_shows_three_options_with_rationale_and_weather(client, own
     assert "Same instructor and aircraft, clear skies." in body
     assert "Wed 04 Mar 09:00–11:00 PST" in body
     assert body.count("Weather: OK") == 3
-    assert REASON in body and "Decide by" in body
+    assert SHOWN in body and "Decide by" in body
 
 
 def test_a_stranger_gets_404_for_the_page_and_the_accept(client, stranger, request_with_options):
@@ -85,6 +88,8 @@ def test_declining_keeps_the_hold_and_says_what_happens_next(client, owner, requ
     assert RescheduleRequest.objects.get(pk=request_with_options.pk).status == "declined"
     body = client.get(response["Location"]).content.decode()
     assert "You declined these options." in body
+    # Nothing is being worked out after a decline, and the page does not pretend otherwise.
+    assert "The options offered were declined" in body and "No new times have been offered yet" not in body
 
 
 def test_a_closed_request_offers_no_accept_button(client, owner, request_with_options):

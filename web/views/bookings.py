@@ -19,6 +19,8 @@ from web.forms import BookingForm
 from web.views.common import login_required, not_found_as_404, render_page
 
 SLOT_STEP = timedelta(minutes=30)
+PREFILLED = ("student", "instructor", "aircraft", "departure_airport", "destination_airport", "date", "start_time",
+             "duration_minutes", "lesson_type")
 NEEDED_FOR_SLOTS = {"instructor": "an instructor (or make it solo)", "aircraft": "an aircraft",
                     "departure_airport": "the departure airport", "date": "a day"}
 
@@ -106,9 +108,12 @@ def booking_slots(request):
 @require_http_methods(["GET", "POST"])
 def booking_new(request):
     choices = _choices(request.user)
-    initial = {"date": timezone.localdate(), "duration_minutes": 120}
+    initial = {"date": timezone.now().astimezone(timefmt.school_zone()).date(), "duration_minutes": 120}
     if request.user.is_instructor:
         initial["instructor"] = request.user  # instructors book the lessons they teach
+    if request.method == "GET":
+        # The day grid opens the form on the place clicked: the aircraft or instructor, the day and the start.
+        initial.update({name: value for name, value in request.GET.items() if name in PREFILLED and value})
     form = BookingForm(request.POST if request.method == "POST" else None, actor=request.user, initial=initial,
                        **choices)
     status = 200

@@ -9,7 +9,11 @@ from web.views.common import login_required, render_page, staff_only, unread_cou
 @login_required
 @require_GET
 def dashboard(request):
-    context = selectors.dashboard(actor=request.user, now=timezone.now())
+    now = timezone.now()
+    context = selectors.dashboard(actor=request.user, now=now)
+    if request.user.is_admin:
+        context["cancellations"] = selectors.cancellations_chart(now=now)
+        context["late_cancellations"] = selectors.recent_late_cancellations(actor=request.user, now=now)
     return render_page(request, "web/dashboard.html", context)
 
 

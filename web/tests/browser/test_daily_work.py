@@ -69,7 +69,8 @@ def test_a_held_flight_is_rescheduled_and_everyone_sees_it(open_page, held_fligh
     sign_in(page, STUDENT, DEMO_PASSWORD)
     alerts = page.get_by_role("region", name="Alerts")
     expect(alerts).to_contain_text("Weather hold:")
-    expect(alerts.locator(".reasons li").first).to_contain_text("(student_pilot) at KPAO")
+    expect(alerts.locator(".reasons li").first).to_contain_text(
+        re.compile(r"for a student pilot, \d\d:\d\d–\d\d:\d\d P[SD]T, at KPAO"))
     expect(page.get_by_text("Weather: Conflict").first).to_be_visible()
     screenshot(page, "dashboard-student")
 
