@@ -157,7 +157,7 @@ def http_json(method: str, url: str, body: dict | None = None, token: str | None
         "Content-Type": "application/json", "Accept": "application/json",
         **({"Authorization": f"Bearer {token}"} if token else {})})
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:  # nosec B310 - loopback URL built here
+        with urllib.request.urlopen(request, timeout=30) as response:  # nosec B310
             return response.status, json.loads(response.read() or b"null")
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read()[:300]
