@@ -189,12 +189,41 @@ def bookings_between(database_url: str, start, end) -> int:
                             [start, end]).fetchone()[0]
 
 
-# Where each creation scenario books: far apart, so neither can meet the other or the seeded school.
+# Where each creation scenario books: far apart, so neither can meet the other or the seeded school; each round
+# ROUND_DAYS later (a round of either books well under a week).
 CREATE_ORIGIN_DAYS = {"create": 120, "bare_create": 420}
+ROUND_DAYS = 20
+
+
+def combine_slices(rows: list[dict]) -> dict:
+    """One scenario's interleaved slices as one result."""
+    seconds = sum(r["seconds"] for r in rows)
+    requests = sum(r["requests"] for r in rows)
+    ok = sum(r["ok"] for r in rows)
+    errors: dict = {}
+    for r in rows:
+        for key, value in r["errors"].items():
+            errors[key] = errors.get(key, 0) + value
+    client_cpu = sum(r["client_cpu_seconds"] for r in rows)
+    server_cpu = sum(r["server_cpu_seconds"] for r in rows)
+    p50s = sorted(r["p50_ms"] for r in rows)
+    return {
+        "scenario": rows[0]["scenario"], "client": "wrk", "connections": rows[0]["connections"],
+        "client_threads": rows[0]["client_threads"], "slices": len(rows), "seconds": round(seconds, 2),
+        "requests": requests, "ok": ok, "statuses": {"2xx/3xx": ok, "4xx/5xx": requests - ok} if requests - ok
+        else {"2xx/3xx": ok}, "errors": errors, "rps": round(requests / seconds, 1),
+        "slice_rps": [r["rps"] for r in rows], "p50_ms": p50s[len(p50s) // 2],
+        "p99_ms": max(r["p99_ms"] for r in rows), "max_ms": max(r["max_ms"] for r in rows),
+        "client_cpu_seconds": round(client_cpu, 2),
+        "client_cpu_ms_per_request": round(client_cpu * 1000 / max(1, requests), 3),
+        "server_cpu_seconds": round(server_cpu, 2),
+        "server_cpu_ms_per_request": round(server_cpu * 1000 / max(1, requests), 3),
+        "server_log_lines_per_request": round(sum(r["server_log_lines"] for r in rows) / max(1, requests), 2),
+    }
 
 
 def measure_api(env: dict, *, duration: float, connections: int, workers: int | None, threads: int | None,
-                client_threads: int) -> dict:
+                client_threads: int, rounds: int = 3) -> dict:
     wrk_path = bench_wrk.find_wrk()
     if wrk_path is None:
         print("   wrk not found (scripts/bench.sh installs it with apt-get): falling back to scripts/load.py, a "
@@ -214,43 +243,59 @@ def measure_api(env: dict, *, duration: float, connections: int, workers: int | 
             "student_list": bench_wrk.fixed_script(page, student),
             "admin_list": bench_wrk.fixed_script(page, admin),
         }
-        for name, path, token, by_icao in (("bare_create", "/bench/bare-create/", None, False),
-                                           ("create", "/api/v1/bookings/", admin, True)):
-            scripts[name] = bench_wrk.create_script(
+        targets = {"bare_create": ("/bench/bare-create/", None, False), "create": ("/api/v1/bookings/", admin, True)}
+
+        def creation_script(name: str, round_number: int) -> str:
+            path, token, by_icao = targets[name]
+            origin = bench_wrk.creation_origin(CREATE_ORIGIN_DAYS[name] + ROUND_DAYS * round_number)
+            return bench_wrk.create_script(
                 path=path, token=token, students=parties["students"], instructors=parties["instructors"],
-                aircraft=parties["aircraft"], origin=bench_wrk.creation_origin(CREATE_ORIGIN_DAYS[name]),
-                by_icao=by_icao, threads=client_threads)
+                aircraft=parties["aircraft"], origin=origin, by_icao=by_icao, threads=client_threads)
         # Each worker thread imports the URLconf and opens its database connection on its first request
         # (seconds on two cores): that start-up is paid here, unmeasured, on every read scenario.
         step("API warm-up: 2 s per read scenario, unmeasured")
         for name in ("bare", "student_list", "admin_list"):
             bench_wrk.run(wrk_path, server.url, scripts[name], name=name, connections=connections,
                           threads=client_threads, duration=2)
+        # Interleaved rounds: every scenario runs `rounds` slices of duration / rounds, in turn with the others,
+        # so a baseline and its figure see the same background load on a shared machine. Requests and seconds
+        # add up over the slices; p50 is the median slice's, p99 the worst slice's.
         plan = [("bare_1_client_thread", "bare", 1), ("bare", "bare", client_threads),
                 ("student_list", "student_list", client_threads), ("admin_list", "admin_list", client_threads),
                 ("bare_create", "bare_create", client_threads), ("create", "create", client_threads)]
-        for label, name, wrk_threads in plan:
-            step(f"API load: {label}, {connections} connections, wrk -t{wrk_threads}, {duration:g} s")
-            server_cpu, log_lines = bench_wrk.process_cpu_seconds(server.pids()), server.log_lines()
-            try:
-                row = bench_wrk.run(wrk_path, server.url, scripts[name], name=label, connections=connections,
-                                    threads=wrk_threads, duration=duration)
-            except (RuntimeError, subprocess.TimeoutExpired) as exc:
-                results[label] = {"error": str(exc).strip().splitlines()[-1][:300]}
+        slices: dict[str, list[dict]] = {label: [] for label, _, _ in plan}
+        for round_number in range(rounds):
+            for label, name, wrk_threads in plan:
+                step(f"API load, round {round_number + 1}/{rounds}: {label}, {connections} connections, "
+                     f"wrk -t{wrk_threads}, {duration / rounds:g} s")
+                # Each round of a creation books its own weeks: its request counter starts again at 0.
+                script = creation_script(name, round_number) if name in targets else scripts[name]
+                server_cpu = bench_wrk.process_cpu_seconds(server.pids())
+                log_lines = server.log_lines()
+                try:
+                    row = bench_wrk.run(wrk_path, server.url, script, name=label, connections=connections,
+                                        threads=wrk_threads, duration=duration / rounds)
+                except (RuntimeError, subprocess.TimeoutExpired) as exc:
+                    results[label] = {"error": str(exc).strip().splitlines()[-1][:300]}
+                    continue
+                row["server_cpu_seconds"] = bench_wrk.process_cpu_seconds(server.pids()) - server_cpu
+                row["server_log_lines"] = server.log_lines() - log_lines
+                slices[label].append(row)
+                print(f"   {row['rps']} req/s, p50 {row['p50_ms']} ms, p99 {row['p99_ms']} ms, "
+                      f"{row['requests'] - row['ok']} non-2xx, client CPU {row['client_cpu_ms_per_request']} "
+                      f"ms/req, server CPU {row['server_cpu_seconds'] * 1000 / max(1, row['requests']):.3f} ms/req",
+                      flush=True)
+        for label, name, _ in plan:
+            if label in results or not slices[label]:
                 continue
-            row["server_cpu_seconds"] = round(bench_wrk.process_cpu_seconds(server.pids()) - server_cpu, 2)
-            row["server_cpu_ms_per_request"] = round(row["server_cpu_seconds"] * 1000 / max(1, row["requests"]), 3)
-            row["server_log_lines_per_request"] = round((server.log_lines() - log_lines) / max(1, row["requests"]), 2)
+            row = combine_slices(slices[label])
             if name.endswith("create"):
-                # Every 2xx answer is a row in the table, and nothing else is: the count proves it.
+                # Every 2xx answer is a row in the table, and nothing else is: the count shows it.
                 origin = bench_wrk.creation_origin(CREATE_ORIGIN_DAYS[name])
                 row["rows_created"] = bookings_between(env["DATABASE_URL"], origin, origin + timedelta(days=200))
             results[label] = row
-            print(f"   {row['rps']} req/s, p50 {row['p50_ms']} ms, p99 {row['p99_ms']} ms, "
-                  f"{row['requests'] - row['ok']} non-2xx, client CPU {row['client_cpu_ms_per_request']} ms/req, "
-                  f"server CPU {row['server_cpu_ms_per_request']} ms/req", flush=True)
         results["server"] = server_settings
-        results["client"] = {"name": "wrk", "threads": client_threads, "connections": connections}
+        results["client"] = {"name": "wrk", "threads": client_threads, "connections": connections, "rounds": rounds}
     return results
 
 
@@ -427,6 +472,7 @@ def main(argv=None) -> int:
     parser.add_argument("--threads", type=int, default=int(os.environ.get("BENCH_THREADS", "0")) or None,
                         help="gunicorn threads per process (default: config/gunicorn.py's)")
     parser.add_argument("--client-threads", type=int, default=2, help="wrk threads")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved slices per API scenario")
     parser.add_argument("--only", action="append", choices=["api", "sweep", "solver", "delivery"])
     parser.add_argument("--output", default=str(ROOT / "artifacts" / "bench.json"))
     args = parser.parse_args(argv)
@@ -450,7 +496,8 @@ def main(argv=None) -> int:
             # The API is served at production's log level: whatever production writes per request is paid here.
             results["api"] = measure_api({**env, "LOG_LEVEL": "INFO"}, duration=args.duration,
                                          connections=args.connections, workers=args.workers,
-                                         threads=args.threads, client_threads=args.client_threads)
+                                         threads=args.threads, client_threads=args.client_threads,
+                                         rounds=max(1, args.rounds))
         # The solver runs before the sweep: it measures the large school, and the sweep then adds its own
         # world (250 more aircraft, 10,000 solo bookings, a fake provider's forecasts) to the same database.
         for part, module, timeout in (("solver", "bench.solver", 180), ("sweep", "bench.sweep", 240),
