@@ -1,6 +1,7 @@
-"""The weather sweep: 10,000 bookings over 48 hours at 200 airports, both hourly providers on loopback answering
-after 50 ms. Measured at 1,000 and at 10,000 bookings (same airports) to show that provider requests follow the
-locations and database queries do not follow the bookings. The baseline is the same number of requests sent
+"""The weather sweep: 10,000 bookings over 48 hours at 200 airports, the three real providers (aviationweather's
+METARs and TAFs, OpenWeatherMap, WeatherAPI.com) on loopback answering after 50 ms. Measured at 1,000 and at
+10,000 bookings (same airports) to show that provider requests follow the locations and database queries do not
+follow the bookings. The baseline is the same number of requests sent
 straight to the same fake providers with the same concurrency: the floor no monitor can beat."""
 
 from bench.common import counting_queries, finish, setup_django
@@ -26,13 +27,16 @@ BOOKINGS = 10_000
 SMALL = 1_000
 FLEET = 250  # aircraft and solo students: 40 one-hour slots each over the 48 hours
 PROVIDER_DELAY = 0.05
-PROVIDERS = ["openweathermap", "weatherapi"]
+PROVIDERS = ["aviationweather", "openweathermap", "weatherapi"]
+HOURLY = ["openweathermap", "weatherapi"]  # one request per location each
+AWC_BATCH = 50  # airports per METAR (and per TAF) request, as weather.providers.aviationweather asks
 
 
 def pick_airports(count: int) -> list[Airport]:
     known = airportsdata.load("ICAO")
     codes = sorted(code for code, row in known.items()
-                   if row["country"] == "US" and len(code) == 4 and code.startswith("K") and row["tz"])[:count * 3:3]
+                   if row["country"] == "US" and len(code) == 4 and code.startswith("K") and code.isalpha()
+                   and row["tz"])[:count * 3:3]
     rows = [Airport(icao=code, name=known[code]["name"][:200], city=known[code]["city"][:100], country="US",
                     latitude=known[code]["lat"], longitude=known[code]["lon"],
                     elevation_ft=known[code]["elevation"] or 0, time_zone=known[code]["tz"]) for code in codes]
@@ -72,9 +76,29 @@ def fake_providers(server: FakeHTTPServer, now) -> None:
         lat, lon = (float(v) for v in request.query["q"].split(","))
         return 200, payloads.weatherapi_forecast(lat, lon, start=now)
 
+    issued = now.replace(minute=0, second=0, microsecond=0) - timedelta(minutes=20)
+
+    def day_hour(moment) -> str:
+        return moment.strftime("%d%H")
+
+    def metar(request):
+        # A real METAR per airport (avwx parses each), observed 20 minutes ago.
+        return 200, [payloads.awc_metar(icao, f"{icao} {issued:%d%H%M}Z 31008KT 10SM FEW040 18/08 A3001", issued)
+                     for icao in request.query["ids"].split(",")]
+
+    def taf(request):
+        start, end = issued + timedelta(minutes=20), issued + timedelta(hours=30, minutes=20)
+        change = start + timedelta(hours=8)
+        raws = {icao: (f"TAF {icao} {issued:%d%H%M}Z {day_hour(start)}/{day_hour(end)} 31008KT P6SM FEW040 "
+                       f"FM{change:%d%H%M} 29012G18KT P6SM SCT050 BKN250")
+                for icao in request.query["ids"].split(",")}
+        return 200, [payloads.awc_taf(icao, raw, issued, start, end) for icao, raw in raws.items()]
+
     server.route("GET", "/data/3.0/onecall", owm, delay=PROVIDER_DELAY)
     server.route("GET", "/v1/forecast.json", wapi, delay=PROVIDER_DELAY)
-    settings.OPENWEATHERMAP_BASE_URL = settings.WEATHERAPI_BASE_URL = server.url
+    server.route("GET", "/api/data/metar", metar, delay=PROVIDER_DELAY)
+    server.route("GET", "/api/data/taf", taf, delay=PROVIDER_DELAY)
+    settings.OPENWEATHERMAP_BASE_URL = settings.WEATHERAPI_BASE_URL = settings.AVIATIONWEATHER_BASE_URL = server.url
     settings.OPENWEATHERMAP_API_KEY, settings.WEATHERAPI_COM_KEY = "bench-owm", "bench-wapi"
     settings.WEATHER_PROVIDERS = PROVIDERS
 
@@ -92,6 +116,56 @@ def bare_fetch_seconds(server: FakeHTTPServer, requests_count: int) -> float:
     return time.perf_counter() - started
 
 
+def expected_requests(locations: int) -> int:
+    """One per location per hourly provider, one METAR and one TAF request per batch of airports (every location
+    here is an airport)."""
+    return locations * len(HOURLY) + 2 * -(-locations // AWC_BATCH)
+
+
+def where_time_goes() -> dict:
+    """One more unchanged sweep with a stopwatch around each phase (the functions weather.jobs calls, patched
+    here only): seconds fetching (avwx parsing of METARs and TAFs, inside the fetch threads, summed apart),
+    judging, storing. Wall seconds, so the fetch includes the 50 ms provider delays."""
+    import threading
+
+    from weather import jobs
+    from weather.providers import aviationweather
+
+    spent: dict[str, float] = {}
+    lock = threading.Lock()
+    originals = []
+
+    def clocked(module, name, label, *, generator=False):
+        real = getattr(module, name)
+
+        def wrapper(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                result = real(*args, **kwargs)
+                return iter(list(result)) if generator else result
+            finally:
+                with lock:
+                    spent[label] = spent.get(label, 0.0) + time.perf_counter() - started
+
+        originals.append((module, name, real))
+        setattr(module, name, wrapper)
+
+    clocked(jobs, "collect_forecasts", "fetch (all providers, wall)")
+    clocked(aviationweather, "metar_sample", "avwx METAR parsing (summed over threads)")
+    clocked(aviationweather, "taf_samples", "avwx TAF parsing (summed over threads)", generator=True)
+    clocked(jobs, "judge_window", "judge (weather.judging.judge_window)")
+    for name in ("forecasts_store", "provider_calls_record", "checks_record", "weather_statuses_record"):
+        clocked(jobs.services, name, f"store: {name}")
+    try:
+        started = time.perf_counter()
+        jobs.run_monitor()
+        spent["whole run"] = time.perf_counter() - started
+    finally:
+        for module, name, real in originals:
+            setattr(module, name, real)
+    return {label: round(seconds, 2) for label, seconds in spent.items()}
+
+
 def sweep(server: FakeHTTPServer) -> dict:
     from weather.jobs import run_monitor
 
@@ -103,7 +177,7 @@ def sweep(server: FakeHTTPServer) -> dict:
     return {"bookings": summary["bookings"], "seconds": round(seconds, 2),
             "sweep_seconds": summary.get("sweep_seconds"), "locations": summary["locations"],
             "provider_requests": len(server.requests) - before,
-            "expected_requests": summary["locations"] * len(PROVIDERS), "queries": queries.count,
+            "expected_requests": expected_requests(summary["locations"]), "queries": queries.count,
             "held": summary.get("held"), "released": summary.get("released"),
             "verdicts_changed": summary.get("verdicts_changed"), "conflict": summary.get("conflict"),
             "errors": summary.get("errors")}
@@ -128,7 +202,9 @@ def main() -> int:
         # Steady state: the same 10,014 bookings again, no weather status changes (the scheduler's usual run).
         sizes.append({**sweep(server), "repeat": True})
         floor = bare_fetch_seconds(server, sizes[-1]["expected_requests"])
+        phases = where_time_goes()
     return finish({"sizes": sizes, "floor_seconds": round(floor, 2), "airports": len(airports),
+                   "phases_unchanged_sweep": phases,
                    "providers": PROVIDERS, "provider_delay_ms": PROVIDER_DELAY * 1000,
                    "concurrency": settings.WEATHER_MAX_CONCURRENT_REQUESTS})
 

@@ -45,11 +45,9 @@ def run_delivery(event=None, context=None, *, now=None, ignore_backoff: bool = F
             except Exception as exc:
                 logger.warning("mail server unreachable at the start of the run: %s", exc)
         try:
-            for notification_id in due:
-                outcomes[services.notification_deliver(notification_id=notification_id, now=now,
-                                                       ignore_backoff=ignore_backoff, connection=connection)] += 1
-                if progress:
-                    progress(advance=1)
+            outcomes.update(services.notifications_deliver(
+                notification_ids=due, now=now, ignore_backoff=ignore_backoff, connection=connection,
+                on_outcome=(lambda outcome: progress(advance=1)) if progress else None))
         finally:
             try:
                 connection.close()

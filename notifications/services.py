@@ -13,10 +13,10 @@ from functools import partial
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Case, DateTimeField, F, Q, Value, When
 from django.utils import timezone
 
-from audit.services import audit_record
+from audit.services import audit_record, audit_record_many
 from config.exceptions import ApplicationError, NotFoundError
 from notifications import channels
 from notifications.models import Channel, Notification, NotificationKind, NotificationStatus
@@ -174,6 +174,96 @@ def notification_deliver(*, notification_id: int, now: datetime | None = None, i
         return _record_failure(notification=notification, token=token, error=exc, now=now or timezone.now())
     _record_sent(notification=notification, token=token, now=now or timezone.now())
     return "sent"
+
+
+def delivery_chunk_size() -> int:
+    """How many emails one claim takes: as many as can all time out one after another (EMAIL_TIMEOUT each) in
+    half the claim's lease, so a slow mail server cannot make a claim lapse under its worker (at most 50)."""
+    timeout = max(1.0, float(getattr(settings, "EMAIL_TIMEOUT", None) or 15.0))
+    return max(1, min(50, int(settings.NOTIFICATION_CLAIM_SECONDS / 2 / timeout)))
+
+
+def _claim_many(*, notification_ids, token: str, now: datetime, ignore_backoff: bool) -> dict[int, Notification]:
+    """Take every row of `notification_ids` that is due and free for this worker (one UPDATE; a concurrent
+    worker's UPDATE waits on the same rows and then finds them claimed), and read them back with their
+    recipients."""
+    unclaimed = Q(claimed_until__isnull=True) | Q(claimed_until__lte=now)
+    due = Q() if ignore_backoff else Q(next_attempt_at__lte=now)
+    Notification.objects.filter(
+        unclaimed, due, pk__in=list(notification_ids), channel=Channel.EMAIL, status=NotificationStatus.PENDING,
+        attempts__lt=settings.NOTIFICATION_MAX_ATTEMPTS,
+    ).update(claim_token=token, claimed_until=now + timedelta(seconds=settings.NOTIFICATION_CLAIM_SECONDS),
+             attempts=F("attempts") + 1)
+    return {n.pk: n for n in Notification.objects.select_related("recipient").filter(
+        pk__in=list(notification_ids), claim_token=token)}
+
+
+def notifications_deliver(*, notification_ids, now: datetime | None = None, ignore_backoff: bool = False,
+                          connection=None, on_outcome=None) -> list[str]:
+    """`notification_deliver` for many emails over one mail connection: each chunk of them is claimed with one
+    statement and read with one more, sent message by message, and the sent ones are recorded together (one
+    transaction: their rows and their audit rows) before the next chunk is claimed. A failure is recorded as
+    it happens, as one at a time. Returns the outcome of each id, in order; `on_outcome(outcome)` is called
+    once per message, when its outcome is known.
+
+    A worker that dies in the middle of a chunk leaves that chunk's sent messages claimed, not recorded: after
+    the claim lapses another worker sends them again, with the same Message-ID (one at a time, the same holds
+    for the one message in flight)."""
+    notification_ids = list(notification_ids)
+    size = delivery_chunk_size()
+    outcomes: list[str] = []
+    for first in range(0, len(notification_ids), size):
+        chunk = notification_ids[first:first + size]
+        token = uuid.uuid4().hex
+        claimed = _claim_many(notification_ids=chunk, token=token, now=now or timezone.now(),
+                              ignore_backoff=ignore_backoff)
+        sent: list[tuple[Notification, datetime]] = []
+        for notification_id in chunk:
+            notification = claimed.get(notification_id)
+            if notification is None:
+                outcome = "skipped"
+            else:
+                try:
+                    channels.send_email(notification, connection=connection)
+                except channels.DeliveryError as exc:
+                    outcome = _record_failure(notification=notification, token=token, error=exc,
+                                              now=now or timezone.now())
+                else:
+                    sent.append((notification, now or timezone.now()))
+                    outcome = "sent"
+            outcomes.append(outcome)
+            if on_outcome:
+                on_outcome(outcome)
+        if sent:
+            _record_sent_many(sent=sent, token=token)
+    return outcomes
+
+
+@transaction.atomic
+def _record_sent_many(*, sent: list[tuple[Notification, datetime]], token: str) -> None:
+    """What `_record_sent` writes, for several messages: one UPDATE for those still under our claim, one bulk
+    insert of their audit rows; a message whose claim lapsed meanwhile is recorded as `_record_sent` does."""
+    at = {notification.pk: when for notification, when in sent}
+    ours = set(Notification.objects.select_for_update().filter(pk__in=list(at), claim_token=token)
+               .values_list("pk", flat=True))
+    if ours:
+        Notification.objects.filter(pk__in=ours).update(
+            status=NotificationStatus.SENT, last_error="", claim_token="", claimed_until=None, next_attempt_at=None,
+            sent_at=Case(*(When(pk=pk, then=Value(at[pk])) for pk in ours), output_field=DateTimeField()))
+    recorded = [notification for notification, _ in sent if notification.pk in ours]
+    for notification, when in sent:
+        if notification.pk in ours:
+            continue
+        logger.warning("notification %s was sent after its claim expired", notification.pk)
+        if Notification.objects.filter(pk=notification.pk, status=NotificationStatus.PENDING).update(
+                status=NotificationStatus.SENT, sent_at=when, last_error="", claim_token="", claimed_until=None,
+                next_attempt_at=None):
+            recorded.append(notification)
+    audit_record_many(events=[{
+        "action": "notification.sent", "object_type": "notification", "object_id": notification.pk,
+        "before": {"status": NotificationStatus.PENDING, "attempts": notification.attempts},
+        "after": {"status": NotificationStatus.SENT, "attempts": notification.attempts},
+    } for notification in recorded])
 
 
 @transaction.atomic

@@ -1,3 +1,6 @@
+import functools
+
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -149,6 +152,12 @@ class BookingViewSet(RetryAfterMixin, mixins.ListModelMixin, viewsets.GenericVie
 
     @extend_schema(parameters=BOOKING_FILTERS)
     def list(self, request, *args, **kwargs):
+        if timezone.get_current_timezone_name() == "UTC":
+            # PostgreSQL writes the page's JSON and counts the list in one statement (times in UTC).
+            answer = self.paginator.counted_page_response(request, functools.partial(
+                selectors.booking_page_json, actor=request.user, filters=request.query_params))
+            if answer is not None:
+                return answer
         # Plain rows rendered like BookingSerializer: the same body at a fraction of the cost per booking.
         page = self.paginate_queryset(selectors.booking_rows(actor=request.user, filters=request.query_params))
         return self.get_paginated_response(booking_rows_data(page))

@@ -60,7 +60,10 @@ def booking_create(*, actor, student, aircraft, departure_airport, destination_a
     if aircraft is None:
         errors["aircraft"] = ["Choose an aircraft."]
     departure = resolve_airport(departure_airport, "departure_airport", errors)
-    destination = resolve_airport(destination_airport or departure_airport, "destination_airport", errors)
+    destination_airport = destination_airport or departure_airport
+    # A local flight (most lessons) names one airport twice: read it once.
+    destination = (departure if departure is not None and destination_airport == departure_airport
+                   else resolve_airport(destination_airport, "destination_airport", errors))
     if status not in CREATABLE_STATUSES:
         errors["status"] = [f"A new booking is one of: {', '.join(CREATABLE_STATUSES)}."]
     elif status == BookingStatus.COMPLETED and not (actor is None or actor.is_admin):

@@ -113,19 +113,24 @@ def lock_parties(*, student_id, instructor_id, aircraft_id) -> None:
     keys = sorted((LOCK_NAMESPACES[kind], int(pk)) for kind, pk in (
         ("student", student_id), ("instructor", instructor_id), ("aircraft", aircraft_id)) if pk)
     timeout_ms = int(getattr(settings, "BOOKING_LOCK_TIMEOUT_SECONDS", 5) * 1000)
+    # One statement, one round trip: read the session's lock timeout, set the booking one, take the locks in
+    # sorted order (no two writers can deadlock), put the timeout back. Each step is a subquery of the next, and
+    # PostgreSQL never flattens a subquery calling volatile functions (set_config, pg_advisory_xact_lock), so
+    # the steps run innermost first, in exactly that order.
+    sql = "SELECT current_setting('lock_timeout') AS previous, set_config('lock_timeout', %s, true) AS step"
+    params: list = [f"{timeout_ms}ms"]
+    for namespace, pk in keys:
+        sql = f"SELECT previous, pg_advisory_xact_lock(%s, %s)::text AS step FROM ({sql}) AS locked"  # noqa: S608
+        params = [namespace, pk, *params]  # this step's placeholders come before the inner ones in the text
+    sql = f"SELECT set_config('lock_timeout', previous, true) FROM ({sql}) AS locked"  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.execute("SELECT current_setting('lock_timeout')")
-        previous = cursor.fetchone()[0]
-        cursor.execute("SELECT set_config('lock_timeout', %s, true)", [f"{timeout_ms}ms"])
         try:
-            for namespace, pk in keys:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [namespace, pk])
+            cursor.execute(sql, params)
         except OperationalError as exc:
             if getattr(exc.__cause__, "sqlstate", "") == "55P03":
                 raise BookingBusy("Another booking for the same people or aircraft is being saved; try again.",
                                   extra={"retry_after_seconds": 1}, retryable=True)
             raise
-        cursor.execute("SELECT set_config('lock_timeout', %s, true)", [previous])
 
 
 def overlapping_ids(*, start, end, student_id, instructor_id, aircraft_id, exclude_ids=()) -> list[int]:

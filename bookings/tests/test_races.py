@@ -108,3 +108,20 @@ def test_a_lock_held_too_long_is_409_with_retry_after(school):
     assert response.status_code == 409
     assert response.json()["code"] == "booking_busy" and response["Retry-After"] == "1"
     assert not Booking.objects.exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_one_statement_takes_every_lock_and_puts_the_lock_timeout_back(django_assert_num_queries):
+    from bookings.services.rules import lock_parties
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('lock_timeout', '1234ms', true)")
+        with django_assert_num_queries(1):
+            lock_parties(student_id=11, instructor_id=22, aircraft_id=33)
+        cursor.execute("SELECT current_setting('lock_timeout')")
+        assert cursor.fetchone()[0] == "1234ms"
+        cursor.execute("SELECT classid, objid FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() "
+                       "AND granted ORDER BY classid")
+        assert cursor.fetchall() == sorted([(LOCK_NAMESPACES["student"], 11), (LOCK_NAMESPACES["instructor"], 22),
+                                            (LOCK_NAMESPACES["aircraft"], 33)])

@@ -110,3 +110,49 @@ def test_a_worker_killed_on_the_last_attempt_is_given_up_not_resent(smtp, owner,
     assert "interrupted" in orphan.last_error
     assert smtp.messages == []
     assert Notification.objects.filter(recipient=staff, kind="delivery_failed", channel="in_app").count() == 1
+
+
+@pytest.mark.django_db
+def test_a_large_batch_is_claimed_and_recorded_in_chunks_each_message_once(smtp, owner, settings,
+                                                                             django_assert_max_num_queries):
+    from audit.models import AuditEvent
+    from notifications.services import delivery_chunk_size
+
+    settings.NOTIFICATION_CLAIM_SECONDS, settings.EMAIL_TIMEOUT = 100, 5  # chunks of 10
+    assert delivery_chunk_size() == 10
+    notifications = [pending_email(owner, idempotency_key=f"batch-{i}") for i in range(45)]
+    # 45 messages in 5 chunks: a claim, a read and one recording transaction each, not six statements a message.
+    with django_assert_max_num_queries(45):
+        summary = run_delivery()
+    assert summary["sent"] == 45 and len(smtp.messages) == 45
+    assert len({message["Message-ID"] for _, message in smtp.messages}) == 45
+    rows = Notification.objects.filter(pk__in=[n.pk for n in notifications])
+    assert all(n.status == NotificationStatus.SENT and n.attempts == 1 and n.sent_at and not n.claim_token
+               for n in rows)
+    assert AuditEvent.objects.filter(action="notification.sent").count() == 45
+    assert run_delivery()["due"] == 0 and len(smtp.messages) == 45
+
+
+@pytest.mark.django_db
+def test_a_claim_taken_over_during_a_chunk_is_recorded_once(smtp, owner, monkeypatch):
+    from audit.models import AuditEvent
+    from notifications import channels
+
+    lapsed, taken, fine = (pending_email(owner, idempotency_key=f"lapse-{i}") for i in range(3))
+    real_send = channels.send_email
+
+    def send_then_lose_claims(notification, *, connection=None):
+        real_send(notification, connection=connection)
+        # Another worker took these two rows over while this one was slow; it already sent `taken`.
+        if notification.pk == fine.pk:
+            Notification.objects.filter(pk=lapsed.pk).update(claim_token="other-worker")
+            Notification.objects.filter(pk=taken.pk).update(claim_token="", status=NotificationStatus.SENT,
+                                                                      sent_at=timezone.now())
+
+    monkeypatch.setattr(channels, "send_email", send_then_lose_claims)
+    assert run_delivery()["sent"] == 3
+    assert set(Notification.objects.filter(pk__in=[lapsed.pk, taken.pk, fine.pk]).values_list("status", flat=True)) \
+        == {NotificationStatus.SENT}
+    audited = sorted(int(i) for i in AuditEvent.objects.filter(action="notification.sent")
+                     .values_list("object_id", flat=True))
+    assert audited == sorted([lapsed.pk, fine.pk])  # `taken` was recorded by the worker that took it over

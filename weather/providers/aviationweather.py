@@ -18,6 +18,7 @@ and its airport is left to the other providers. Airports only: the AWC has no po
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections.abc import Sequence
@@ -348,9 +349,9 @@ class AviationWeatherProvider(WeatherProvider):
     def _taf_hours(self, items: list, *, now: datetime):
         for icao, item in self._newest(items, raw_key="rawTAF", time_keys=("issueTime",), now=now).items():
             try:
-                hours = dict(taf_samples(item["rawTAF"], issued=item["_time"], provider=self.name, now=now,
-                                         valid_from=_epoch(item.get("validTimeFrom")),
-                                         valid_to=_epoch(item.get("validTimeTo"))))
+                hours = dict(taf_samples_of_hour(item["rawTAF"], issued=item["_time"], provider=self.name,
+                                                 hour=floor_hour(now), valid_from=_epoch(item.get("validTimeFrom")),
+                                                 valid_to=_epoch(item.get("validTimeTo"))))
             except Exception as exc:  # avwx raises several types for a report it cannot read
                 logger.warning("unreadable TAF for %s skipped: %s: %s", icao, type(exc).__name__, exc)
                 continue
@@ -388,6 +389,16 @@ def _validity(raw: str, *, issued: datetime, valid_from: datetime | None, valid_
             end = _day_hour(int(match[3]), int(match[4]), near=start + HOUR)
             return valid_from or start, valid_to or end
     raise ValueError("no validity period")
+
+
+@functools.lru_cache(maxsize=4096)
+def taf_samples_of_hour(raw: str, *, issued: datetime, provider: str, hour: datetime, valid_from: datetime | None,
+                        valid_to: datetime | None) -> tuple:
+    """`taf_samples` from `hour` on, remembered: a TAF stands unchanged for hours and every sweep in that clock
+    hour reads the same hours from it (reading one costs milliseconds of avwx and group timing, 200 airports'
+    worth on every sweep). The samples are frozen dataclasses, safe to share."""
+    return tuple(taf_samples(raw, issued=issued, provider=provider, now=hour, valid_from=valid_from,
+                             valid_to=valid_to))
 
 
 def taf_samples(raw: str, *, issued: datetime, provider: str = AviationWeatherProvider.name,
