@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "rescheduling",
     "notifications",
     "web",
+    "config.apps.BackgroundWorkConfig",
 ]
 
 MIDDLEWARE = [
