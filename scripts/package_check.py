@@ -146,7 +146,8 @@ def main() -> int:
             events = [api_event("GET", "/api/v1/auth/me/", headers={"Authorization": f"Bearer {access}"}),
                       api_event("GET", "/admin/login/")] + [scheduled_event(rule) for _, rule in rules]
             outcomes = invoke(task, runtime, events, env, work)
-            me, admin = (response_of(o, w) for o, w in zip(outcomes[:2], ("signed-in request", "admin page")))
+            me = response_of(outcomes[0], "signed-in request")
+            admin = response_of(outcomes[1], "admin page")
             print(f"signed in API: {me['statusCode']} {me['body'][:60]}")
             print(f"admin page:    {admin['statusCode']}")
             if me["statusCode"] != 200 or OPERATOR not in me["body"]:

@@ -32,8 +32,10 @@ def context(begun: float):
         get_remaining_time_in_millis=lambda: max(0, int((timeout_s - (time.perf_counter() - begun)) * 1000)))
 
 
+with open(events_path) as source:
+    events = json.load(source)
 results = []
-for index, event in enumerate(json.load(open(events_path))):
+for index, event in enumerate(events):
     begun = time.perf_counter()
     try:
         outcome = {"result": lambda_handler(event, context(begun))}
@@ -44,4 +46,5 @@ for index, event in enumerate(json.load(open(events_path))):
         outcome["cold_start_seconds"] = time.perf_counter() - started
         outcome["import_seconds"] = imported - started
     results.append(outcome)
-json.dump(results, open(results_path, "w"), default=str)
+with open(results_path, "w") as target:
+    json.dump(results, target, default=str)
