@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-clocks lint audit bench load smoke clean
+.PHONY: run test test-clocks lint audit bench load smoke package-check clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,11 @@ audit: $(VENV)/.test-installed
 ## make bench: measure the API, the weather sweep, the solver and email delivery on this machine
 bench: $(VENV)/.test-installed
 	bash scripts/bench.sh
+
+## make package-check [STAGE=staging]: build the Lambda package exactly as `zappa package` does, unpack it and
+## drive Zappa's handler from it with AWS on moto; prints sizes and the cold start (about 4 minutes, not in CI)
+package-check: $(VENV)/.test-installed
+	bash scripts/package_check.sh $(or $(STAGE),production)
 
 ## make load URL=https://...: the benchmark's API load against any running deployment
 load: $(VENV)/.test-installed

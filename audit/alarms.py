@@ -17,6 +17,7 @@ from pathlib import Path
 NAMESPACE = "FlightSchedulePro"
 MAIN_DASHBOARD = "FlightSchedulePro-Main"
 DEFAULT_PROJECT = "flight-schedule-pro"
+# How long each stage keeps its logs: Zappa has no setting for it, so `create_alarms` applies it.
 DEFAULT_LOG_RETENTION_DAYS = {"staging": 7, "production": 90}
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
@@ -60,7 +61,7 @@ def stage_resources(*, stage: str, settings_file: Path | None = None, region: st
     config = _zappa_stage(settings_file, stage) if settings_file and settings_file.is_file() else {}
     default_name = f"{config.get('project_name', DEFAULT_PROJECT)}-{stage}"
     function_name = function_name or default_name
-    retention = log_retention_days or config.get("log_retention_days") or DEFAULT_LOG_RETENTION_DAYS.get(stage, 30)
+    retention = log_retention_days or DEFAULT_LOG_RETENTION_DAYS.get(stage, 30)
     return StageResources(
         stage=stage,
         region=region or config.get("aws_region") or "us-east-1",

@@ -26,6 +26,8 @@ logger = logging.getLogger(__name__)
 
 # pg_try_advisory_lock key: "WX" + "MON" as digits, any constant no other job uses.
 MONITOR_LOCK_KEY = 875_877_779
+# Kept free at the end of a Lambda invocation for storing the summary and emitting metrics.
+LAMBDA_MARGIN_SECONDS = 3.0
 
 
 @contextmanager
@@ -58,6 +60,7 @@ def run_monitor(event=None, context=None, *, hours=None, dry_run=False, now=None
     now = now or timezone.now()
     hours = int(hours or settings.WEATHER_LOOKAHEAD_HOURS)
     clock = time.monotonic()
+    deadline = outcome_deadline(context, started=clock)
     with job_context("weather-monitor") as run_id, _single_run() as acquired:
         if not acquired:
             logger.info("weather monitor skipped: another run holds the lock")
@@ -124,12 +127,11 @@ def run_monitor(event=None, context=None, *, hours=None, dry_run=False, now=None
         summary["verdicts_changed"] = services.weather_statuses_record(bookings=bookings, checks=current, now=now)
         # The sweep (fetch, judge, store) apart from acting on it: first detections open reschedule requests.
         summary["sweep_seconds"] = round(time.monotonic() - clock, 2)
-        budget = float(getattr(settings, "WEATHER_OUTCOME_BUDGET_SECONDS", 300))
         summary["deferred"] = 0
         for booking in bookings:
             if not services.outcome_needs_action(booking=booking, check=current[booking.pk]):
                 continue
-            if time.monotonic() - clock > budget:
+            if time.monotonic() > deadline:
                 # A burst of first detections (each opens a reschedule request) must not outlive the
                 # scheduler's time limit; the next run finds these bookings not yet held and acts then.
                 summary["deferred"] += 1
@@ -153,6 +155,18 @@ def run_monitor(event=None, context=None, *, hours=None, dry_run=False, now=None
         logger.info("weather monitor finished", extra={"summary": {k: v for k, v in summary.items()
                                                                    if k != "verdicts"}})
         return summary
+
+
+def outcome_deadline(context, *, started: float) -> float:
+    """The monotonic time after which the run stops acting on verdicts and leaves the rest to the next run.
+
+    On Lambda the invocation's own remaining time decides (Zappa passes the context to the job), less a
+    margin for reporting; elsewhere WEATHER_OUTCOME_BUDGET_SECONDS after the start.
+    """
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    if callable(remaining):
+        return started + max(0.0, remaining() / 1000 - LAMBDA_MARGIN_SECONDS)
+    return started + float(settings.WEATHER_OUTCOME_BUDGET_SECONDS)
 
 
 def _emit_metrics(summary: dict) -> None:

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "rescheduling",
     "notifications",
     "web",
+    "config.apps.BackgroundWorkConfig",
 ]
 
 MIDDLEWARE = [
@@ -171,6 +172,9 @@ def _default_weather_providers() -> list[str]:
 
 WEATHER_PROVIDERS = env.list("WEATHER_PROVIDERS", default=_default_weather_providers())
 WEATHER_LOOKAHEAD_HOURS = env.int("WEATHER_LOOKAHEAD_HOURS", default=48)
+# How long one monitor run may spend acting on verdicts (holds, options, messages) when no Lambda context
+# gives it a deadline; what is left waits for the next run.
+WEATHER_OUTCOME_BUDGET_SECONDS = env.float("WEATHER_OUTCOME_BUDGET_SECONDS", default=300)
 WEATHER_HTTP_TIMEOUT_SECONDS = env.float("WEATHER_HTTP_TIMEOUT_SECONDS", default=10.0)
 WEATHER_MAX_CONCURRENT_REQUESTS = env.int("WEATHER_MAX_CONCURRENT_REQUESTS", default=8)
 

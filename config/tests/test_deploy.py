@@ -8,12 +8,14 @@ import subprocess
 import sys
 import textwrap
 import uuid
+from pathlib import Path
 
 import pytest
 from django.conf import settings
 from zappa.cli import ZappaCLI
 from zappa.core import Zappa
 
+from audit.alarms import stage_resources
 from config.secrets import SecretsUnavailable, load_secrets_into_environment
 from config.tests.deploy_support import (
     FAKE_AWS_CREDENTIALS,
@@ -22,6 +24,7 @@ from config.tests.deploy_support import (
     moto_server,
     shared_database_url,
 )
+from tests.lambda_events import HEALTH_EVENT, scheduled_event
 
 ZAPPA_SETTINGS = ROOT / "zappa_settings.json"
 STAGES = ("staging", "production")
@@ -43,68 +46,6 @@ def zappa_cli(stage: str, monkeypatch) -> ZappaCLI:
     cli.load_settings(str(ZAPPA_SETTINGS))
     return cli
 
-
-def scheduled_event(rule_name: str) -> dict:
-    """What EventBridge hands Lambda for one of Zappa's schedule rules."""
-    return {
-        "version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event", "source": "aws.events",
-        "account": "123456789012", "time": "2026-03-02T15:00:00Z", "region": "us-east-1",
-        "resources": [f"arn:aws:events:us-east-1:123456789012:rule/{rule_name}"], "detail": {},
-    }
-
-
-# Recorded from API Gateway (REST API, Lambda proxy integration) for `curl https://<api>/production/health`.
-HEALTH_EVENT = {
-    "resource": "/{proxy+}",
-    "path": "/health",
-    "httpMethod": "GET",
-    "headers": {
-        "Accept": "*/*",
-        "CloudFront-Forwarded-Proto": "https",
-        "CloudFront-Is-Desktop-Viewer": "true",
-        "CloudFront-Viewer-Country": "US",
-        "Host": "a1b2c3d4e5.execute-api.us-east-1.amazonaws.com",
-        "User-Agent": "curl/8.5.0",
-        "Via": "2.0 3f1c6b1d7e6a1f2b.cloudfront.net (CloudFront)",
-        "X-Amz-Cf-Id": "k3mZ0C7QbD3rYt7fLzS0cU1bq1x6xj2v2Yk4QeYcO5lU1g1JcJf3jQ==",
-        "X-Amzn-Trace-Id": "Root=1-65e33c1a-5f1b7a0b6e4d2c1a0f9e8d7c",
-        "X-Forwarded-For": "203.0.113.10, 130.176.1.1",
-        "X-Forwarded-Port": "443",
-        "X-Forwarded-Proto": "https",
-    },
-    "multiValueHeaders": {
-        "Accept": ["*/*"],
-        "Host": ["a1b2c3d4e5.execute-api.us-east-1.amazonaws.com"],
-        "User-Agent": ["curl/8.5.0"],
-        "X-Forwarded-For": ["203.0.113.10, 130.176.1.1"],
-        "X-Forwarded-Port": ["443"],
-        "X-Forwarded-Proto": ["https"],
-    },
-    "queryStringParameters": None,
-    "multiValueQueryStringParameters": None,
-    "pathParameters": {"proxy": "health"},
-    "stageVariables": None,
-    "requestContext": {
-        "resourceId": "k1x2y3",
-        "resourcePath": "/{proxy+}",
-        "httpMethod": "GET",
-        "extendedRequestId": "UZq3KFyWoAMFb2w=",
-        "requestTime": "02/Mar/2026:15:00:00 +0000",
-        "path": "/production/health",
-        "accountId": "123456789012",
-        "protocol": "HTTP/1.1",
-        "stage": "production",
-        "domainPrefix": "a1b2c3d4e5",
-        "requestTimeEpoch": 1772463600000,
-        "requestId": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef",
-        "identity": {"sourceIp": "203.0.113.10", "userAgent": "curl/8.5.0", "accountId": None, "caller": None,
-                     "user": None, "userArn": None, "cognitoIdentityPoolId": None, "accessKey": None},
-        "domainName": "a1b2c3d4e5.execute-api.us-east-1.amazonaws.com",
-        "apiId": "a1b2c3d4e5",
-    },
-    "body": None,
-    "isBase64Encoded": False,
-}
 
 # Runs Zappa's real handler module the way Lambda does: the generated `zappa_settings` module on the path,
 # a cold process, one invocation per event. Prints nothing but what the app prints; results go to a file.
@@ -181,8 +122,25 @@ def test_each_stage_extends_common_with_its_size_and_log_retention(stage, memory
     assert cli.django_settings == "config.settings.production"
     assert cli.runtime == "python3.11"
     assert (cli.memory_size, cli.timeout_seconds) == (memory, timeout)
-    assert cli.stage_config["log_retention_days"] == retention
+    assert "log_retention_days" not in cli.stage_config  # Zappa ignores it; create_alarms applies retention
+    assert stage_resources(stage=stage).log_retention_days == retention
     assert cli.stage_config["vpc_config"]["SubnetIds"] and cli.stage_config["vpc_config"]["SecurityGroupIds"]
+
+
+def _keys_zappa_reads() -> set[str]:
+    """Every stage setting the installed Zappa looks up, read from its own source."""
+    import zappa.cli
+    import zappa.core
+
+    source = Path(zappa.cli.__file__).read_text() + Path(zappa.core.__file__).read_text()
+    keys = set(re.findall(r'stage_config(?:\.get\(|\[)\s*"([a-z0-9_]+)"', source))
+    return keys | set(zappa.cli.CUSTOM_SETTINGS) | {"extends", "s3_bucket"}
+
+
+@pytest.mark.parametrize("stage", ("common", *STAGES))
+def test_every_key_of_zappa_settings_is_one_zappa_reads(stage):
+    raw = json.loads(ZAPPA_SETTINGS.read_text())
+    assert set(raw[stage]) - _keys_zappa_reads() == set()
 
 
 @pytest.mark.parametrize("stage", STAGES)

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core import mail
 from django.db import transaction
 
-from config import celery_app
+from config.celery_app import app as celery_app
 from config.tests.deploy_support import ROOT, child_env, shared_database_url
 from notifications.tests.smtp import FakeSMTPServer
 

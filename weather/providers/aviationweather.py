@@ -24,8 +24,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
-from avwx import Metar, Taf
 from django.conf import settings
 
 from weather.providers import report_tokens as tokens_of
@@ -39,6 +39,9 @@ from weather.providers.base import (
     Location,
     WeatherProvider,
 )
+
+if TYPE_CHECKING:
+    from avwx import Taf
 from weather.providers.http import get_json, malformed
 
 logger = logging.getLogger(__name__)
@@ -363,6 +366,8 @@ def metar_sample(raw: str, *, observed: datetime, provider: str = AviationWeathe
     """One METAR as the weather of its hour; None for a NIL report, which observed nothing."""
     if tokens_of.is_nil_or_cancelled(raw):
         return None
+    from avwx import Metar  # avwx loads its station data at import: only what parses a report pays for it
+
     report = Metar.from_report(raw, issued=observed.date())
     if report is None or report.data is None:
         raise ValueError("avwx read nothing")
@@ -406,6 +411,8 @@ def taf_samples(raw: str, *, issued: datetime, provider: str = AviationWeatherPr
     """(hour, HourlyWeather) for each hour of a TAF's validity from `now` on; nothing for NIL or CNL."""
     if tokens_of.is_nil_or_cancelled(raw):
         return
+    from avwx import Taf
+
     report = Taf.from_report(raw, issued=issued.date())
     if report is None or report.data is None or not report.data.forecast:
         raise ValueError("avwx read no forecast groups")
