@@ -166,6 +166,30 @@ def test_schedule_rule_names_lead_zappas_handler_back_to_the_job(stage, monkeypa
 
 
 @pytest.mark.parametrize("stage", STAGES)
+def test_each_stage_may_read_only_its_own_secret_and_send_only_as_its_own_domain(stage, monkeypatch):
+    from fnmatch import fnmatchcase
+
+    cli = zappa_cli(stage, monkeypatch)
+    variables = cli.stage_config["environment_variables"]
+    other = next(s for s in STAGES if s != stage)
+    secrets = [p["Resource"] for p in cli.stage_config["extra_permissions"]
+               if "secretsmanager:GetSecretValue" in p["Action"]]
+    arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:{}-AbC123"
+    assert any(fnmatchcase(arn.format(variables["AWS_SECRETS_NAME"]), r) for r in secrets)
+    assert not any(fnmatchcase(arn.format(f"flight-schedule-pro/{other}"), r) for r in secrets)
+    assert not any(fnmatchcase(arn.format(f"flight-schedule-pro/{stage}-old"), r) for r in secrets)
+    senders = [p["Resource"] for p in cli.stage_config["extra_permissions"] if "ses:SendRawEmail" in p["Action"]]
+    domain = variables["SES_FROM_EMAIL"].rsplit("@", 1)[1]
+    assert senders == [f"arn:aws:ses:*:*:identity/{domain}"]
+
+
+@pytest.mark.parametrize(("stage", "cap"), [("staging", 20), ("production", 50)])
+def test_each_stage_caps_its_concurrency_below_the_databases_connections(stage, cap, monkeypatch):
+    # Each container holds at most one connection; a db.t3.micro allows about 80 (docs/DEPLOYMENT.md).
+    assert zappa_cli(stage, monkeypatch).stage_config["lambda_concurrency"] == cap
+
+
+@pytest.mark.parametrize("stage", STAGES)
 def test_no_secret_is_written_into_the_settings_file(stage, monkeypatch):
     cli = zappa_cli(stage, monkeypatch)
     variables = {**cli.environment_variables, **cli.aws_environment_variables}
