@@ -20,7 +20,13 @@ DEFAULT_PROJECT = "flight-schedule-pro"
 # How long each stage keeps its logs: Zappa has no setting for it, so `create_alarms` applies it.
 DEFAULT_LOG_RETENTION_DAYS = {"staging": 7, "production": 90}
 
-CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
+# API Gateway's stage-wide throttling (steady requests per second, burst), and in production a WAF rule that
+# blocks one address sending more than WAF_RATE_LIMIT requests in five minutes.
+API_THROTTLING = {"staging": (500, 1000), "production": (1000, 2000)}
+WAF_STAGES = ("production",)
+WAF_RATE_LIMIT = 2000
+
+CREATED, UPDATED, UNCHANGED, SKIPPED = "created", "updated", "unchanged", "skipped"
 
 # The dimensions each job emits its figures with: a CloudWatch metric is its name *and* its dimensions, so an
 # alarm on the bare name would watch a metric nobody writes. config/tests/test_deploy.py checks these against
@@ -298,9 +304,91 @@ def apply_log_retention(*, logs, group: str, days: int) -> str:
     return CREATED if current is None else UPDATED
 
 
+def _rest_api_id(apigateway, name: str) -> str | None:
+    for page in apigateway.get_paginator("get_rest_apis").paginate():
+        for api in page.get("items", []):
+            if api["name"] == name:
+                return api["id"]
+    return None
+
+
+def apply_api_throttling(*, apigateway, api_id: str, stage: str, rate: int, burst: int) -> str:
+    """Stage-wide throttling on every method (`*/*`); Zappa deploys the API without any."""
+    current = apigateway.get_stage(restApiId=api_id, stageName=stage).get("methodSettings", {}).get("*/*", {})
+    if (current.get("throttlingRateLimit"), current.get("throttlingBurstLimit")) == (float(rate), burst):
+        return UNCHANGED
+    apigateway.update_stage(restApiId=api_id, stageName=stage, patchOperations=[
+        {"op": "replace", "path": "/*/*/throttling/rateLimit", "value": str(rate)},
+        {"op": "replace", "path": "/*/*/throttling/burstLimit", "value": str(burst)},
+    ])
+    return UPDATED if current else CREATED
+
+
+def _waf_rules(limit: int) -> list[dict]:
+    return [{"Name": "rate-per-address", "Priority": 0,
+             "Statement": {"RateBasedStatement": {"Limit": limit, "AggregateKeyType": "IP"}},
+             "Action": {"Block": {}},
+             "VisibilityConfig": {"SampledRequestsEnabled": True, "CloudWatchMetricsEnabled": True,
+                                  "MetricName": "RatePerAddress"}}]
+
+
+def apply_waf_rate_rule(*, wafv2, name: str, resource_arn: str, limit: int) -> str:
+    """A regional web ACL with one rate-based rule, associated with the API's stage."""
+    visibility = {"SampledRequestsEnabled": True, "CloudWatchMetricsEnabled": True, "MetricName": name}
+    existing = next((acl for acl in wafv2.list_web_acls(Scope="REGIONAL").get("WebACLs", []) if acl["Name"] == name),
+                    None)
+    if existing is None:
+        arn = wafv2.create_web_acl(Name=name, Scope="REGIONAL", DefaultAction={"Allow": {}}, Rules=_waf_rules(limit),
+                                   VisibilityConfig=visibility)["Summary"]["ARN"]
+        outcome = CREATED
+    else:
+        arn = existing["ARN"]
+        acl = wafv2.get_web_acl(Name=name, Scope="REGIONAL", Id=existing["Id"])
+        limits = [r["Statement"].get("RateBasedStatement", {}).get("Limit") for r in acl["WebACL"].get("Rules", [])]
+        if limits == [limit]:
+            outcome = UNCHANGED
+        else:
+            wafv2.update_web_acl(Name=name, Scope="REGIONAL", Id=existing["Id"], LockToken=acl["LockToken"],
+                                 DefaultAction={"Allow": {}}, Rules=_waf_rules(limit), VisibilityConfig=visibility)
+            outcome = UPDATED
+    try:
+        associated = wafv2.get_web_acl_for_resource(ResourceArn=resource_arn).get("WebACL", {}).get("ARN")
+    except wafv2.exceptions.WAFNonexistentItemException:
+        associated = None
+    if associated != arn:
+        wafv2.associate_web_acl(WebACLArn=arn, ResourceArn=resource_arn)
+        outcome = UPDATED if outcome == UNCHANGED else outcome
+    return outcome
+
+
+def apply_stage_protection(*, resources: StageResources, session) -> list[tuple[str, str, str]]:
+    """API Gateway throttling for the stage and, in production, the WAF rule; skipped until Zappa has
+    created the API (run `create_alarms` again after the first deploy)."""
+    apigateway = session.client("apigateway")
+    api_id = _rest_api_id(apigateway, resources.api_name)
+    rows = []
+    rate, burst = API_THROTTLING.get(resources.stage, API_THROTTLING["staging"])
+    label = f"{resources.api_name}/{resources.stage} {rate}/s burst {burst}"
+    if api_id is None:
+        rows.append(("throttle", label, SKIPPED))
+    else:
+        rows.append(("throttle", label, apply_api_throttling(apigateway=apigateway, api_id=api_id,
+                                                             stage=resources.stage, rate=rate, burst=burst)))
+    if resources.stage in WAF_STAGES:
+        name = f"{resources.function_name}-rate-limit"
+        if api_id is None:
+            rows.append(("waf", name, SKIPPED))
+        else:
+            arn = f"arn:aws:apigateway:{resources.region}::/restapis/{api_id}/stages/{resources.stage}"
+            rows.append(("waf", name, apply_waf_rate_rule(wafv2=session.client("wafv2"), name=name,
+                                                          resource_arn=arn, limit=WAF_RATE_LIMIT)))
+    return rows
+
+
 def apply_stage_monitoring(*, resources: StageResources, sns_topic_arn: str | None = None,
                            session=None) -> list[tuple[str, str, str]]:
-    """Alarms, dashboard and log retention for one stage; returns (kind, name, outcome) rows."""
+    """Alarms, dashboard, log retention, API throttling and (production) the WAF rule for one stage; returns
+    (kind, name, outcome) rows."""
     import boto3
 
     session = session or boto3.session.Session(region_name=resources.region)
@@ -316,4 +404,4 @@ def apply_stage_monitoring(*, resources: StageResources, sns_topic_arn: str | No
     rows.append(("log group", resources.log_group,
                  apply_log_retention(logs=session.client("logs"), group=resources.log_group,
                                      days=resources.log_retention_days)))
-    return rows
+    return rows + apply_stage_protection(resources=resources, session=session)

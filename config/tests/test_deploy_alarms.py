@@ -126,3 +126,54 @@ def test_an_unknown_stage_is_refused_before_anything_is_created(aws):
     with pytest.raises(CommandError, match="no stage 'prod'"):
         create_alarms("--stage", "prod")
     assert alarms_by_name(aws) == {}
+
+
+def deployed_api(session, stage: str) -> str:
+    """The REST API and stage `zappa deploy` leaves behind (a proxy resource, no throttling, no WAF)."""
+    apigateway = session.client("apigateway")
+    api_id = apigateway.create_rest_api(name=f"flight-schedule-pro-{stage}")["id"]
+    root = apigateway.get_resources(restApiId=api_id)["items"][0]["id"]
+    apigateway.put_method(restApiId=api_id, resourceId=root, httpMethod="ANY", authorizationType="NONE")
+    apigateway.put_integration(restApiId=api_id, resourceId=root, httpMethod="ANY", type="MOCK")
+    apigateway.create_deployment(restApiId=api_id, stageName=stage)
+    return api_id
+
+
+def stage_throttling(session, api_id: str, stage: str) -> tuple:
+    settings = session.client("apigateway").get_stage(restApiId=api_id, stageName=stage)["methodSettings"]["*/*"]
+    return settings["throttlingRateLimit"], settings["throttlingBurstLimit"]
+
+
+def test_production_gets_its_throttling_and_a_waf_rate_rule_once(aws):
+    api_id = deployed_api(aws, "production")
+    first = create_alarms("--stage", "production")
+    assert "created   throttle  flight-schedule-pro-production/production 1000/s burst 2000" in first
+    assert "created   waf       flight-schedule-pro-production-rate-limit" in first
+    assert stage_throttling(aws, api_id, "production") == (1000.0, 2000)
+    wafv2 = aws.client("wafv2")
+    stage_arn = f"arn:aws:apigateway:us-east-1::/restapis/{api_id}/stages/production"
+    acl = wafv2.get_web_acl_for_resource(ResourceArn=stage_arn)["WebACL"]
+    assert acl["Name"] == "flight-schedule-pro-production-rate-limit"
+    assert [r["Statement"]["RateBasedStatement"] for r in acl["Rules"]] == [{"Limit": 2000, "AggregateKeyType": "IP"}]
+    assert [list(r["Action"]) for r in acl["Rules"]] == [["Block"]]
+
+    again = create_alarms("--stage", "production")
+    assert "0 created, 0 updated, 9 unchanged" in again
+    assert len(wafv2.list_web_acls(Scope="REGIONAL")["WebACLs"]) == 1
+
+
+def test_a_changed_throttle_is_put_back_and_staging_has_no_waf(aws):
+    api_id = deployed_api(aws, "staging")
+    aws.client("apigateway").update_stage(restApiId=api_id, stageName="staging", patchOperations=[
+        {"op": "replace", "path": "/*/*/throttling/rateLimit", "value": "50"}])
+    output = create_alarms("--stage", "staging")
+    assert "updated   throttle  flight-schedule-pro-staging/staging 500/s burst 1000" in output
+    assert "waf" not in output
+    assert stage_throttling(aws, api_id, "staging") == (500.0, 1000)
+    assert aws.client("wafv2").list_web_acls(Scope="REGIONAL")["WebACLs"] == []
+
+
+def test_before_the_first_deploy_throttling_and_waf_wait_and_say_so(aws):
+    output = create_alarms("--stage", "production")
+    assert "skipped   throttle" in output and "skipped   waf" in output
+    assert "2 skipped: API Gateway has no API flight-schedule-pro-production yet" in output

@@ -3,12 +3,13 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from audit.alarms import CREATED, UNCHANGED, UPDATED, apply_stage_monitoring, stage_resources
+from audit.alarms import CREATED, SKIPPED, UNCHANGED, UPDATED, apply_stage_monitoring, stage_resources
 
 
 class Command(BaseCommand):
-    help = ("Create or update the CloudWatch alarms, the FlightSchedulePro-Main dashboard and the Lambda log "
-            "retention of a deployed stage. Safe to run again: what already matches is reported unchanged. "
+    help = ("Create or update the CloudWatch alarms, the FlightSchedulePro-Main dashboard, the Lambda log "
+            "retention, API Gateway's throttling and (production) the WAF rate rule of a deployed stage. "
+            "Safe to run again: what already matches is reported unchanged. "
             "Uses the AWS credentials of the shell that runs it.")
 
     def add_arguments(self, parser):
@@ -38,12 +39,16 @@ class Command(BaseCommand):
             rows = apply_stage_monitoring(resources=resources, sns_topic_arn=options["sns_topic_arn"])
         except (BotoCoreError, ClientError, ValueError) as exc:
             raise CommandError(f"CloudWatch setup for {resources.stage} failed: {exc}") from exc
-        style = {CREATED: self.style.SUCCESS, UPDATED: self.style.WARNING, UNCHANGED: str}
+        style = {CREATED: self.style.SUCCESS, UPDATED: self.style.WARNING, UNCHANGED: str, SKIPPED: self.style.NOTICE}
         for kind, name, outcome in rows:
             self.stdout.write(f"{style[outcome](f'{outcome:<9}')} {kind:<9} {name}")
-        counts = {outcome: sum(1 for row in rows if row[2] == outcome) for outcome in (CREATED, UPDATED, UNCHANGED)}
+        counts = {outcome: sum(1 for row in rows if row[2] == outcome)
+                  for outcome in (CREATED, UPDATED, UNCHANGED, SKIPPED)}
         self.stdout.write(
             f"{resources.stage} in {resources.region}: {counts[CREATED]} created, {counts[UPDATED]} updated, "
-            f"{counts[UNCHANGED]} unchanged ({len(rows)} resources; log retention "
+            f"{counts[UNCHANGED]} unchanged ({len(rows) - counts[SKIPPED]} resources; log retention "
             f"{resources.log_retention_days} days)."
         )
+        if counts[SKIPPED]:
+            self.stdout.write(f"{counts[SKIPPED]} skipped: API Gateway has no API {resources.api_name} yet; "
+                              "run this again after the first deploy.")
