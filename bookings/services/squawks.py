@@ -188,7 +188,7 @@ def aircraft_return_to_service(*, aircraft: Aircraft, by, now: datetime | None =
             audit_record(action="aircraft.returned_to_service", object_type="aircraft", object_id=locked.pk,
                          actor=by, before={"status": locked.status}, after={"status": AircraftStatus.AVAILABLE})
         aircraft.status = AircraftStatus.AVAILABLE
-        held = list(Booking.objects.select_for_update()
+        held = list(Booking.objects.select_for_update(of=("self",))
                     .filter(aircraft_id=locked.pk, status=BookingStatus.WEATHER_HOLD,
                             hold_reason=HoldReason.MAINTENANCE)
                     .select_related("student", "instructor", "departure_airport", "destination_airport", "aircraft")
