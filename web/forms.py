@@ -109,3 +109,15 @@ class BookingForm(AccessibleForm):
     @property
     def duration(self) -> timedelta:
         return timedelta(minutes=self.cleaned_data["duration_minutes"])
+
+
+class SquawkForm(AccessibleForm):
+    text = forms.CharField(label="Defect", max_length=2000, widget=forms.Textarea(attrs={"rows": 3}),
+                           help_text="What is wrong, where, and when it was found.")
+    grounding = forms.BooleanField(
+        label="Grounding: the aircraft may not fly until this is cleared", required=False,
+        help_text="Its upcoming flights go on hold and their students are offered new times.")
+
+
+class SquawkClearForm(AccessibleForm):
+    note = forms.CharField(label="What was done", max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))

@@ -1,7 +1,7 @@
 from django.contrib.auth.views import LogoutView
 from django.urls import path
 
-from web.views import account, auth, bookings, dashboard, reschedule
+from web.views import account, aircraft, auth, bookings, dashboard, reschedule
 
 app_name = "web"
 
@@ -25,4 +25,7 @@ urlpatterns = [
     path("profile/calendar/rotate/", account.profile_calendar_rotate, name="profile_calendar_rotate"),
     path("profile/sign-out-everywhere/", account.profile_sign_out_everywhere, name="profile_sign_out_everywhere"),
     path("calendar/", account.calendar, name="calendar"),
+    path("aircraft/<int:aircraft_id>/", aircraft.aircraft_detail, name="aircraft_detail"),
+    path("aircraft/<int:aircraft_id>/squawks/", aircraft.aircraft_squawk_new, name="aircraft_squawk_new"),
+    path("squawks/<int:squawk_id>/clear/", aircraft.squawk_clear_view, name="squawk_clear"),
 ]
