@@ -135,8 +135,10 @@ def rank_options(*, booking, candidates: list[Candidate], count: int = OPTIONS_P
     chosen = next((r for r in ranked if r.candidate.candidate_id == pinned.candidate_id), None)
     if chosen is None:
         tz = zoneinfo.ZoneInfo(booking.departure_airport.time_zone or "UTC")
-        chosen = RankedCandidate(pinned, rules_rationale(pinned, original_start=booking.start, tz=tz,
-                                                         names=load_names([pinned])), OptionSource.RULES)
+        names = load_names([pinned])
+        swap = f"Your time in {names.aircraft.get(pinned.aircraft_id, 'another aircraft')} while yours is grounded. "
+        chosen = RankedCandidate(pinned, swap + rules_rationale(pinned, original_start=booking.start, tz=tz,
+                                                                names=names), OptionSource.RULES)
     rest = [r for r in ranked if r.candidate.candidate_id != pinned.candidate_id]
     return [chosen, *rest][:count]
 
