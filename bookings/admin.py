@@ -4,7 +4,7 @@ from django.contrib.admin import helpers
 from django.template.response import TemplateResponse
 
 from bookings import services
-from bookings.models import Aircraft, Airport, Booking, CancelReason
+from bookings.models import Aircraft, AircraftStatus, Airport, Booking, CancelReason, Squawk
 from config.exceptions import ApplicationError
 
 
@@ -53,8 +53,39 @@ class AirportAdmin(admin.ModelAdmin):
         return form
 
 
+class SquawkInline(admin.TabularInline):
+    """The aircraft's squawks, open and closed. Opening and clearing happen in the squawk admin (and the aircraft's
+    page), where grounding and its holds follow."""
+
+    model = Squawk
+    fk_name = "aircraft"
+    extra = 0
+    fields = ["opened_at", "text", "grounding", "opened_by", "cleared_at", "cleared_by", "clearing_note"]
+    readonly_fields = fields
+    show_change_link = True
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class AircraftForm(forms.ModelForm):
+    class Meta:
+        model = Aircraft
+        fields = ["tail_number", "model", "home_airport", "status", "max_crosswind_kt", "ifr_equipped"]
+
+    def clean_status(self):
+        status = self.cleaned_data["status"]
+        if (self.instance.pk and status == AircraftStatus.AVAILABLE
+                and Squawk.objects.filter(aircraft=self.instance, grounding=True, cleared_at__isnull=True).exists()):
+            raise forms.ValidationError("This aircraft has open grounding squawks: clear them to return it to service.")
+        return status
+
+
 @admin.register(Aircraft)
 class AircraftAdmin(admin.ModelAdmin):
+    form = AircraftForm
+    inlines = [SquawkInline]
     list_display = ["tail_number", "model", "home_airport", "status", "max_crosswind_kt", "ifr_equipped"]
     list_filter = ["status", "model", "home_airport", "ifr_equipped"]
     search_fields = ["tail_number", "model"]
@@ -72,6 +103,69 @@ class AircraftAdmin(admin.ModelAdmin):
                                                    max_crosswind_kt=obj.max_crosswind_kt,
                                                    ifr_equipped=obj.ifr_equipped)
                 obj.pk, obj._state.adding, obj._state.db = created.pk, False, created._state.db
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+            raise
+
+
+class SquawkOpenForm(forms.ModelForm):
+    class Meta:
+        model = Squawk
+        fields = ["aircraft", "text", "grounding"]
+
+
+class SquawkClearForm(forms.ModelForm):
+    class Meta:
+        model = Squawk
+        fields = ["clearing_note"]
+        help_texts = {"clearing_note": "What was done. Saving with a note clears the squawk; clearing the last "
+                                       "grounding squawk returns the aircraft to service."}
+
+    def clean_clearing_note(self):
+        note = (self.cleaned_data.get("clearing_note") or "").strip()
+        if not note:
+            raise forms.ValidationError("Say what was done to clear the squawk.")
+        return note
+
+
+@admin.register(Squawk)
+class SquawkAdmin(admin.ModelAdmin):
+    """Write up a squawk (add) or clear it (change, with a note). Both go through the squawk services, so a
+    grounding squawk holds the aircraft's upcoming flights and clearing it releases them."""
+
+    list_display = ["id", "aircraft", "text", "grounding", "opened_at", "opened_by", "cleared_at", "cleared_by"]
+    list_filter = [("cleared_at", admin.EmptyFieldListFilter), "grounding", "aircraft"]
+    search_fields = ["aircraft__tail_number", "text"]
+    list_select_related = ["aircraft", "opened_by", "cleared_by"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        kwargs["form"] = SquawkClearForm if obj else SquawkOpenForm
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["aircraft", "text", "grounding"]
+        return ["aircraft", "text", "grounding", "opened_by", "opened_at", "cleared_by", "cleared_at",
+                "clearing_note"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        readonly = ["aircraft", "text", "grounding", "opened_by", "opened_at", "cleared_by", "cleared_at"]
+        return [*readonly, "clearing_note"] if obj.cleared_at else readonly
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        try:
+            if change:
+                note = form.cleaned_data.get("clearing_note", "")
+                squawk = services.squawk_clear(squawk=Squawk.objects.get(pk=obj.pk), by=request.user, note=note)
+            else:
+                squawk = services.squawk_open(aircraft=obj.aircraft, by=request.user, text=obj.text,
+                                              grounding=obj.grounding)
+            obj.pk, obj._state.adding, obj._state.db = squawk.pk, False, squawk._state.db
         except ApplicationError as exc:
             messages.error(request, exc.message)
             raise

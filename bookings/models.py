@@ -72,6 +72,13 @@ class BookingStatus(models.TextChoices):
 ACTIVE_STATUSES = (BookingStatus.SCHEDULED, BookingStatus.CONFIRMED, BookingStatus.WEATHER_HOLD)
 
 
+class HoldReason(models.TextChoices):
+    """Why a booking in `weather_hold` is held: both kinds offer options the same way."""
+
+    WEATHER = "weather", "Weather"
+    MAINTENANCE = "maintenance", "Aircraft grounded (maintenance)"
+
+
 class WeatherStatus(models.TextChoices):
     UNKNOWN = "unknown", "Unknown"
     OK = "ok", "OK"
@@ -110,6 +117,9 @@ class Booking(models.Model):
     status = models.CharField(max_length=16, choices=BookingStatus.choices, default=BookingStatus.SCHEDULED)
     # The status a weather hold interrupted, so clearing the hold can put it back.
     status_before_hold = models.CharField(max_length=16, choices=BookingStatus.choices, blank=True, default="")
+    # Set while the booking is held: the weather monitor releases only weather holds, and only returning
+    # the aircraft to service releases a maintenance hold.
+    hold_reason = models.CharField(max_length=16, choices=HoldReason.choices, blank=True, default="")
     weather_status = models.CharField(max_length=16, choices=WeatherStatus.choices, default=WeatherStatus.UNKNOWN)
     weather_checked_at = models.DateTimeField(null=True, blank=True)
     rescheduled_from = models.OneToOneField(
@@ -165,3 +175,35 @@ class Booking(models.Model):
     @property
     def duration(self):
         return self.end - self.start
+
+
+class Squawk(models.Model):
+    """A defect written up against an aircraft. An open grounding squawk keeps the aircraft in maintenance."""
+
+    aircraft = models.ForeignKey(Aircraft, on_delete=models.PROTECT, related_name="squawks")
+    text = models.TextField()
+    grounding = models.BooleanField(default=False, help_text="The aircraft may not fly until this is cleared.")
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    opened_at = models.DateTimeField()
+    cleared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+    )
+    cleared_at = models.DateTimeField(null=True, blank=True)
+    clearing_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        indexes = [models.Index(fields=["aircraft", "cleared_at"], name="squawk_aircraft_open_idx")]
+        constraints = [
+            models.CheckConstraint(
+                name="squawk_cleared_has_who",
+                condition=Q(cleared_at__isnull=True) | Q(cleared_by__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Squawk {self.pk} on {self.aircraft_id}: {self.text[:40]}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.cleared_at is None

@@ -9,7 +9,16 @@ import django_filters
 from django.db import connection
 from django.db.models import F, OuterRef, Q, Subquery
 
-from bookings.models import ACTIVE_STATUSES, Aircraft, AircraftStatus, Airport, Booking, BookingStatus, LessonType
+from bookings.models import (
+    ACTIVE_STATUSES,
+    Aircraft,
+    AircraftStatus,
+    Airport,
+    Booking,
+    BookingStatus,
+    LessonType,
+    Squawk,
+)
 from config.exceptions import ApplicationError, NotFoundError
 
 ICAO_PATTERN = re.compile(r"^[A-Za-z0-9]{4}$")
@@ -67,6 +76,19 @@ def aircraft_get(*, aircraft_id) -> Aircraft:
     found = aircraft_list().filter(pk=aircraft_id).first()
     if found is None:
         raise NotFoundError("No such aircraft.")
+    return found
+
+
+def squawk_list(*, aircraft: Aircraft):
+    """The aircraft's squawks, open ones first, newest first within each."""
+    return (Squawk.objects.filter(aircraft=aircraft).select_related("opened_by", "cleared_by")
+            .order_by(F("cleared_at").desc(nulls_first=True), "-opened_at", "-id"))
+
+
+def squawk_get(*, squawk_id) -> Squawk:
+    found = Squawk.objects.select_related("aircraft").filter(pk=squawk_id).first()
+    if found is None:
+        raise NotFoundError("No such squawk.")
     return found
 
 

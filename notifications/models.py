@@ -13,6 +13,8 @@ class NotificationKind(models.TextChoices):
     REQUEST_DECLINED = "request_declined", "Reschedule request declined"
     NO_OPTIONS = "no_options", "No reschedule options found"
     WEATHER_UNKNOWN = "weather_unknown", "Weather unknown"
+    MAINTENANCE_HOLD = "maintenance_hold", "Aircraft grounded: flight on hold"
+    MAINTENANCE_CLEARED = "maintenance_cleared", "Aircraft back in service"
     DELIVERY_FAILED = "delivery_failed", "Delivery failed"
 
 

@@ -27,6 +27,8 @@ SUBJECTS = {
     NotificationKind.REQUEST_DECLINED: "Reschedule options declined: {flight}",
     NotificationKind.NO_OPTIONS: "No new time found for {flight}",
     NotificationKind.WEATHER_UNKNOWN: "No usable weather data: {flight}",
+    NotificationKind.MAINTENANCE_HOLD: "Aircraft grounded, flight on hold: {flight}",
+    NotificationKind.MAINTENANCE_CLEARED: "Aircraft back in service: {flight} is back on",
     NotificationKind.DELIVERY_FAILED: "A notification could not be delivered",
 }
 
@@ -35,7 +37,7 @@ KINDS_LISTING_OPTIONS = frozenset({NotificationKind.OPTIONS_READY, NotificationK
 # Messages about the flight itself rather than the choice: they link to the booking, not to the request.
 KINDS_ABOUT_THE_FLIGHT = frozenset({
     NotificationKind.RESCHEDULE_CONFIRMED, NotificationKind.WEATHER_CLEARED, NotificationKind.REQUEST_EXPIRED,
-    NotificationKind.WEATHER_UNKNOWN, NotificationKind.NO_OPTIONS,
+    NotificationKind.WEATHER_UNKNOWN, NotificationKind.NO_OPTIONS, NotificationKind.MAINTENANCE_CLEARED,
 })
 
 

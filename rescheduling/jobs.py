@@ -92,7 +92,11 @@ def cancel_unresolved_holds(*, now: datetime, progress: Callable[[], None] | Non
     for booking in list(held):
         latest = RescheduleRequest.objects.filter(booking=booking).order_by("-created_at", "-id").first()
         reasons = latest.reasons if latest and latest.reasons else []
-        reason = ("Weather: " + "; ".join(reasons)) if reasons else FALLBACK_CANCEL_REASON
+        if booking.hold_reason == "maintenance":
+            reason = "Maintenance: " + ("; ".join(reasons) if reasons else
+                                        f"{booking.aircraft.tail_number} was still grounded at the departure time.")
+        else:
+            reason = ("Weather: " + "; ".join(reasons)) if reasons else FALLBACK_CANCEL_REASON
         try:
             booking_cancel(booking=booking, actor=None, reason=reason, now=now)
         except ApplicationError as exc:

@@ -43,6 +43,8 @@ class Names:
 
 def _shift_words(start: datetime, original: datetime) -> str:
     minutes = round((start - original).total_seconds() / 60)
+    if minutes == 0:
+        return "the original time"
     direction = "later" if minutes > 0 else "earlier"
     minutes = abs(minutes)
     if minutes < 24 * 60:
@@ -118,8 +120,30 @@ def load_names(candidates: list[Candidate]) -> Names:
     return Names(instructors=instructors, aircraft=aircraft)
 
 
-def rank_options(*, booking, candidates: list[Candidate], count: int = OPTIONS_PER_REQUEST) -> list[RankedCandidate]:
-    """The `count` options to offer: Claude's choice and words when usable, else the solver's order and the rules'."""
+def rank_options(*, booking, candidates: list[Candidate], count: int = OPTIONS_PER_REQUEST,
+                 pinned_start: datetime | None = None) -> list[RankedCandidate]:
+    """The `count` options to offer: Claude's choice and words when usable, else the solver's order and the rules'.
+
+    With `pinned_start` (the aircraft is grounded), a candidate at that time in another aircraft is offered
+    first whatever the ranking says: keeping the student's time is the point of the swap.
+    """
+    ranked = _rank(booking=booking, candidates=candidates, count=count)
+    pinned = next((c for c in candidates if pinned_start is not None and c.start == pinned_start
+                   and not c.same_aircraft), None)
+    if pinned is None:
+        return ranked
+    chosen = next((r for r in ranked if r.candidate.candidate_id == pinned.candidate_id), None)
+    if chosen is None:
+        tz = zoneinfo.ZoneInfo(booking.departure_airport.time_zone or "UTC")
+        names = load_names([pinned])
+        swap = f"Your time in {names.aircraft.get(pinned.aircraft_id, 'another aircraft')} while yours is grounded. "
+        chosen = RankedCandidate(pinned, swap + rules_rationale(pinned, original_start=booking.start, tz=tz,
+                                                                names=names), OptionSource.RULES)
+    rest = [r for r in ranked if r.candidate.candidate_id != pinned.candidate_id]
+    return [chosen, *rest][:count]
+
+
+def _rank(*, booking, candidates: list[Candidate], count: int) -> list[RankedCandidate]:
     if not candidates:
         return []
     tz = zoneinfo.ZoneInfo(booking.departure_airport.time_zone or "UTC")

@@ -90,3 +90,13 @@ def reschedule_stats(*, since: datetime, until: datetime) -> dict:
         "acceptance_rate": accepted / requests if requests else None,
         "avg_seconds_conflict_to_confirmed": sum(waits) / len(waits) if waits else None,
     }
+
+
+def latest_request_statuses(*, booking_ids) -> dict[int, str]:
+    """The status of each booking's most recent reschedule request (bookings without one are left out)."""
+    latest: dict[int, str] = {}
+    rows = (RescheduleRequest.objects.filter(booking_id__in=list(booking_ids))
+            .order_by("booking_id", "-created_at", "-id").values_list("booking_id", "status"))
+    for booking_id, status in rows:
+        latest.setdefault(booking_id, status)
+    return latest

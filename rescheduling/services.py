@@ -70,7 +70,7 @@ def request_expiry(*, booking, now: datetime) -> datetime:
 
 def reschedule_request_open(*, booking, now: datetime | None = None, reasons=(), actor=None) -> RescheduleRequest:
     """Offer up to three ranked options for `booking`, superseding any pending request for it."""
-    from bookings.models import ACTIVE_STATUSES
+    from bookings.models import ACTIVE_STATUSES, HoldReason
 
     now = now or timezone.now()
     booking = _reload_booking(booking)
@@ -79,8 +79,11 @@ def reschedule_request_open(*, booking, now: datetime | None = None, reasons=(),
             f"A {booking.get_status_display().lower()} booking cannot be rescheduled.",
             code="booking_not_reschedulable", fields={"booking": ["This booking is no longer active."]},
         )
-    candidates = solver.find_candidates(booking=booking, now=now, unavailable=_declined_slots(booking))
-    options = ranking.rank_options(booking=booking, candidates=candidates)
+    grounded = booking.hold_reason == HoldReason.MAINTENANCE
+    candidates = solver.find_candidates(booking=booking, now=now, unavailable=_declined_slots(booking),
+                                        same_time_first=grounded)
+    options = ranking.rank_options(booking=booking, candidates=candidates,
+                                   pinned_start=booking.start if grounded else None)
     return _store_request(booking=booking, now=now, reasons=list(reasons), actor=actor, options=options)
 
 

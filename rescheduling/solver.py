@@ -25,6 +25,9 @@ HISTORY_SIZE = 40
 # they know, then a time close to the original and to the hours they usually fly.
 SAME_INSTRUCTOR = 30.0
 SAME_AIRCRAFT = 20.0
+# When the booking's aircraft is grounded the student's time is what can still be kept: the same slot in
+# another aircraft outranks everything else.
+SAME_TIME_OTHER_AIRCRAFT = 200.0
 CLOSENESS_MAX = 40.0
 USUAL_HOURS_MAX = 15.0
 WEATHER_POINTS = {"ok": 10.0, "marginal": 4.0, "unknown": 0.0}
@@ -204,7 +207,8 @@ def _instructor_order(booking) -> list[int] | None:
 
 
 def _aircraft_order(booking) -> list:
-    """The booking's aircraft, then the others of its model: the rows, as the weather judges their limits."""
+    """The booking's aircraft (unless it is in maintenance), then the others of its model: the rows, as the
+    weather judges their limits."""
     from bookings.models import AircraftStatus
     from bookings.selectors import aircraft_list
 
@@ -213,7 +217,8 @@ def _aircraft_order(booking) -> list:
         .exclude(id=booking.aircraft_id)
         .order_by("id")
     )
-    return [booking.aircraft, *same_model]
+    own = [booking.aircraft] if booking.aircraft.status == AircraftStatus.AVAILABLE else []
+    return [*own, *same_model]
 
 
 def _judge_slots(*, booking, slots: list[Slot], fleet: dict, now: datetime) -> list[tuple[int | None, object]]:
@@ -265,8 +270,13 @@ def _judge_slots(*, booking, slots: list[Slot], fleet: dict, now: datetime) -> l
 
 
 def find_candidates(*, booking, now: datetime, limit: int = DEFAULT_LIMIT,
-                    unavailable: frozenset[tuple[datetime, int | None]] = frozenset()) -> list[Candidate]:
-    """Ranked, non-overlapping candidates for `booking`, best first, at most `limit` of them."""
+                    unavailable: frozenset[tuple[datetime, int | None]] = frozenset(),
+                    same_time_first: bool = False) -> list[Candidate]:
+    """Ranked, non-overlapping candidates for `booking`, best first, at most `limit` of them.
+
+    `same_time_first` (the booking's aircraft is grounded): the booking's own slot is searched too, even
+    when it is sooner than the usual two hours ahead, and another aircraft then is ranked first.
+    """
     from availability.selectors import free_intervals
 
     duration = booking.end - booking.start
@@ -277,8 +287,12 @@ def find_candidates(*, booking, now: datetime, limit: int = DEFAULT_LIMIT,
     while moment <= last_start:
         grid.append(moment)
         moment += GRID
+    keep_time = same_time_first and booking.start > now
+    if keep_time and booking.start not in grid:
+        grid = sorted([booking.start, *grid])
     if not grid:
         return []
+    first = min(first, grid[0])
     search_end = grid[-1] + duration
 
     instructor_ids = _instructor_order(booking)
@@ -289,8 +303,9 @@ def find_candidates(*, booking, now: datetime, limit: int = DEFAULT_LIMIT,
         student_ids=(booking.student_id,), exclude_booking_ids=(booking.pk,),
     )
     # The booking being replaced frees its own slot (the replacement may overlap it), but offering the very
-    # same slot back would change nothing.
-    unavailable = unavailable | {(booking.start, booking.instructor_id)}
+    # same slot back would change nothing; with its aircraft grounded the same slot in another aircraft does.
+    if not keep_time:
+        unavailable = unavailable | {(booking.start, booking.instructor_id)}
     slots = feasible_slots(
         grid=grid, duration=duration,
         student=FreeTime(free.get(("student", booking.student_id), [])),
@@ -317,6 +332,8 @@ def find_candidates(*, booking, now: datetime, limit: int = DEFAULT_LIMIT,
             weather_status=verdict.status, forecast_known=verdict.forecast_known,
             confidence=confidence["score"] if confidence else None,
         )
+        if keep_time and slot.start == booking.start and slot.aircraft_id != booking.aircraft_id:
+            score = round(score + SAME_TIME_OTHER_AIRCRAFT, 4)
         candidates.append(Candidate(
             candidate_id=candidate_id_for(start=slot.start, instructor_id=slot.instructor_id,
                                           aircraft_id=slot.aircraft_id),

@@ -208,7 +208,7 @@ def weather_statuses_record(*, bookings: Sequence, checks: Mapping[int, WeatherC
 def outcome_needs_action(*, booking, check: WeatherCheck) -> bool:
     """Whether `weather_outcome_apply` could do anything for this booking once its verdict is stored:
     a conflict on a flight still going ahead, an ok on a held one, or no usable data at all."""
-    from bookings.models import BookingStatus
+    from bookings.models import BookingStatus, HoldReason
 
     if check.status == UNKNOWN:
         return True
@@ -216,7 +216,8 @@ def outcome_needs_action(*, booking, check: WeatherCheck) -> bool:
         return True
     if check.status == CONFLICT:
         return booking.status in (BookingStatus.SCHEDULED, BookingStatus.CONFIRMED)
-    return check.status == OK and booking.status == BookingStatus.WEATHER_HOLD
+    return (check.status == OK and booking.status == BookingStatus.WEATHER_HOLD
+            and booking.hold_reason != HoldReason.MAINTENANCE)
 
 
 def _recipients(booking) -> list:

@@ -147,3 +147,15 @@ class TimeOffForm(AccessibleForm):
                                widget=forms.TimeInput(attrs={"type": "time", "step": 60}))
     reason = forms.CharField(label="Reason", required=False, max_length=200,
                              help_text="Seen by operations staff, e.g. “Vacation”.")
+
+
+class SquawkForm(AccessibleForm):
+    text = forms.CharField(label="Defect", max_length=2000, widget=forms.Textarea(attrs={"rows": 3}),
+                           help_text="What is wrong, where, and when it was found.")
+    grounding = forms.BooleanField(
+        label="Grounding: the aircraft may not fly until this is cleared", required=False,
+        help_text="Its upcoming flights go on hold and their students are offered new times.")
+
+
+class SquawkClearForm(AccessibleForm):
+    note = forms.CharField(label="What was done", max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))

@@ -1,7 +1,7 @@
 from django.contrib.auth.views import LogoutView
 from django.urls import path
 
-from web.views import account, auth, availability, bookings, cancel, dashboard, grid, instructor, reschedule
+from web.views import account, aircraft, auth, availability, bookings, cancel, dashboard, grid, instructor, reschedule
 
 app_name = "web"
 
@@ -34,4 +34,7 @@ urlpatterns = [
     path("availability/windows/<int:pattern_id>/delete/", availability.my_window_delete, name="my_window_delete"),
     path("availability/time-off/<int:exception_id>/delete/", availability.my_time_off_delete,
          name="my_time_off_delete"),
+    path("aircraft/<int:aircraft_id>/", aircraft.aircraft_detail, name="aircraft_detail"),
+    path("aircraft/<int:aircraft_id>/squawks/", aircraft.aircraft_squawk_new, name="aircraft_squawk_new"),
+    path("squawks/<int:squawk_id>/clear/", aircraft.squawk_clear_view, name="squawk_clear"),
 ]

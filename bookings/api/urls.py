@@ -1,5 +1,7 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from bookings.api.squawks import AircraftSquawksView, SquawkClearView
 from bookings.api.views import AircraftViewSet, AirportViewSet, BookingViewSet
 
 router = SimpleRouter()
@@ -7,4 +9,8 @@ router.register("airports", AirportViewSet, basename="airport")
 router.register("aircraft", AircraftViewSet, basename="aircraft")
 router.register("bookings", BookingViewSet, basename="booking")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("aircraft/<str:aircraft_id>/squawks/", AircraftSquawksView.as_view(), name="aircraft-squawks"),
+    path("squawks/<str:squawk_id>/clear/", SquawkClearView.as_view(), name="squawk-clear"),
+    *router.urls,
+]

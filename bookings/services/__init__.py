@@ -24,6 +24,13 @@ from bookings.services.rules import (
     booking_snapshot,
     conflict_from_integrity_error,
 )
+from bookings.services.squawks import (
+    aircraft_ground,
+    aircraft_return_to_service,
+    offer_maintenance_options,
+    squawk_clear,
+    squawk_open,
+)
 from bookings.services.weather import (
     booking_place_on_weather_hold,
     booking_record_weather,
@@ -36,5 +43,6 @@ __all__ = [
     "aircraft_update", "airport_get_or_create", "airport_update", "booking_cancel", "booking_create",
     "booking_mark_rescheduled", "booking_place_on_weather_hold", "booking_record_weather",
     "booking_release_weather_hold", "booking_snapshot", "booking_update", "bookings_record_weather_bulk",
-    "cancellation_cutoff", "conflict_from_integrity_error", "is_late_cancellation",
+    "cancellation_cutoff", "conflict_from_integrity_error", "is_late_cancellation", "aircraft_ground",
+    "aircraft_return_to_service", "offer_maintenance_options", "squawk_clear", "squawk_open",
 ]

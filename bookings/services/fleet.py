@@ -11,6 +11,7 @@ from bookings.models import (
     Airport,
     validate_runway_headings,
 )
+from bookings.services.squawks import aircraft_ground, aircraft_return_to_service
 from config.exceptions import ApplicationError
 
 _airport_database = None
@@ -130,9 +131,18 @@ def aircraft_update(*, aircraft: Aircraft, actor, **changes) -> Aircraft:
         changes["home_airport"] = airport_get_or_create(changes["home_airport"])
     if "tail_number" in changes:
         changes["tail_number"] = changes["tail_number"].strip().upper()
+    new_status = changes.pop("status", aircraft.status)
     for field, value in changes.items():
         setattr(aircraft, field, value)
     aircraft.save()
+    if new_status != before["status"]:
+        # Staff setting the status is grounding or returning to service, with everything that means for the
+        # aircraft's flights: the same services a squawk uses.
+        if new_status == AircraftStatus.MAINTENANCE:
+            aircraft_ground(aircraft=aircraft, by=actor, reason=f"{aircraft.tail_number} is in maintenance.")
+        else:
+            aircraft_return_to_service(aircraft=aircraft, by=actor)
+        aircraft.refresh_from_db()
     after = _aircraft_snapshot(aircraft)
     if before != after:
         audit_record(action="aircraft.updated", object_type="aircraft", object_id=aircraft.pk, actor=actor,

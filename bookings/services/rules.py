@@ -29,8 +29,8 @@ MAX_ADVANCE = timedelta(days=730)
 CREATABLE_STATUSES = (BookingStatus.SCHEDULED, BookingStatus.CONFIRMED, BookingStatus.COMPLETED)
 BOOKING_AUDIT_FIELDS = ("student_id", "instructor_id", "aircraft_id", "departure_airport_id",
                         "destination_airport_id", "start", "end", "lesson_type", "status", "status_before_hold",
-                        "weather_status", "rescheduled_from_id", "notes", "cancel_reason", "cancel_reason_code",
-                        "late_cancellation", "cancelled_by_id")
+                        "hold_reason", "weather_status", "rescheduled_from_id", "notes", "cancel_reason",
+                        "cancel_reason_code", "late_cancellation", "cancelled_by_id")
 EDITABLE_FIELDS = {"student", "instructor", "aircraft", "departure_airport", "destination_airport", "start", "end",
                    "lesson_type", "notes", "status", "override_availability"}
 # Advisory lock namespaces, one per kind of party, so student 7 and aircraft 7 are different locks.

@@ -11,6 +11,7 @@ from audit.services import audit_record, audit_record_many
 from bookings.models import (
     Booking,
     BookingStatus,
+    HoldReason,
     WeatherStatus,
 )
 from config.exceptions import ApplicationError
@@ -22,9 +23,11 @@ def booking_place_on_weather_hold(*, booking: Booking, actor=None, now: datetime
     with transaction.atomic():
         for previous in (BookingStatus.SCHEDULED, BookingStatus.CONFIRMED):
             claimed = Booking.objects.filter(pk=booking.pk, status=previous).update(
-                status=BookingStatus.WEATHER_HOLD, status_before_hold=previous, updated_at=now)
+                status=BookingStatus.WEATHER_HOLD, status_before_hold=previous, hold_reason=HoldReason.WEATHER,
+                updated_at=now)
             if claimed:
                 booking.status, booking.status_before_hold = BookingStatus.WEATHER_HOLD, previous
+                booking.hold_reason = HoldReason.WEATHER
                 audit_record(action="booking.weather_hold", object_type="booking", object_id=booking.pk,
                              actor=actor, before={"status": previous},
                              after={"status": BookingStatus.WEATHER_HOLD, "status_before_hold": previous})
@@ -33,19 +36,22 @@ def booking_place_on_weather_hold(*, booking: Booking, actor=None, now: datetime
 
 
 def booking_release_weather_hold(*, booking: Booking, actor=None, now: datetime | None = None) -> bool:
-    """Put a held booking back to the status the hold interrupted; False when it is not on hold."""
+    """Put a booking held for weather back to the status the hold interrupted; False when it is not on a
+    weather hold (a grounded aircraft's hold is released only by returning the aircraft to service)."""
     now = now or timezone.now()
     with transaction.atomic():
-        current = Booking.objects.filter(pk=booking.pk).values("status", "status_before_hold").first()
-        if not current or current["status"] != BookingStatus.WEATHER_HOLD:
+        current = Booking.objects.filter(pk=booking.pk).values("status", "status_before_hold", "hold_reason").first()
+        if (not current or current["status"] != BookingStatus.WEATHER_HOLD
+                or current["hold_reason"] == HoldReason.MAINTENANCE):
             return False
         restored = current["status_before_hold"] or BookingStatus.SCHEDULED
         claimed = Booking.objects.filter(
             pk=booking.pk, status=BookingStatus.WEATHER_HOLD, status_before_hold=current["status_before_hold"],
-        ).update(status=restored, status_before_hold="", updated_at=now)
+        ).exclude(hold_reason=HoldReason.MAINTENANCE).update(status=restored, status_before_hold="", hold_reason="",
+                                                              updated_at=now)
         if not claimed:
             return False
-        booking.status, booking.status_before_hold = restored, ""
+        booking.status, booking.status_before_hold, booking.hold_reason = restored, "", ""
         audit_record(action="booking.weather_hold_released", object_type="booking", object_id=booking.pk,
                      actor=actor, before={"status": BookingStatus.WEATHER_HOLD}, after={"status": restored})
         return True

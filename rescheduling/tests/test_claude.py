@@ -173,3 +173,27 @@ def test_extra_ids_beyond_three_are_not_offered(fake_claude, booking):
     ]))
     result = ranking.rank_options(booking=booking, candidates=candidates)
     assert [o.candidate for o in result] == list(reversed(candidates))[:3]
+
+
+def test_a_grounded_flight_keeps_the_same_time_in_another_aircraft_first_whatever_claude_picks(fake_claude,
+                                                                                             booking):
+    from dataclasses import replace
+
+    from bookings.tests.factories import AircraftFactory
+
+    twin = AircraftFactory(tail_number="N102SP")
+    candidates = make_candidates(booking)
+    same_time = replace(candidates[4], start=booking.start, end=booking.end, aircraft_id=twin.pk,
+                        same_aircraft=False, candidate_id=f"same-time-a{twin.pk}")
+    candidates[4] = same_time
+    chosen = [candidates[2], candidates[0], candidates[1]]
+    answer_with(fake_claude, lambda req: tool_answer([
+        {"candidate_id": c.candidate_id, "rationale": f"Good choice number {n}."} for n, c in enumerate(chosen)
+    ]))
+
+    options = ranking.rank_options(booking=booking, candidates=candidates, pinned_start=booking.start)
+
+    assert [o.candidate for o in options] == [same_time, candidates[2], candidates[0]]
+    assert options[0].source == OptionSource.RULES and "N102SP" in options[0].rationale
+    assert "the original time" in options[0].rationale
+    assert [o.source for o in options[1:]] == [OptionSource.AI, OptionSource.AI]

@@ -52,6 +52,8 @@ def confidence_badge(confidence):
 
 @register.simple_tag
 def status_badge(booking):
+    if booking.status == "weather_hold" and getattr(booking, "hold_reason", "") == "maintenance":
+        return format_html('<span class="status status-{}">{}</span>', booking.status, "Maintenance hold")
     return format_html('<span class="status status-{}">{}</span>', booking.status, booking.get_status_display())
 
 
