@@ -49,7 +49,7 @@ bench: $(VENV)/.test-installed
 	bash scripts/bench.sh
 
 ## make package-check [STAGE=staging]: build the Lambda package exactly as `zappa package` does, unpack it and
-## drive Zappa's handler from it with AWS on moto; prints sizes and the cold start (about 4 minutes, not in CI)
+## drive Zappa's handler from it with AWS on moto; prints sizes and the cold start (2-3 minutes; CI runs it)
 package-check: $(VENV)/.test-installed
 	bash scripts/package_check.sh $(or $(STAGE),production)
 
