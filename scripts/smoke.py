@@ -7,7 +7,9 @@
 Signs in as an operations staff account (SMOKE_EMAIL / SMOKE_PASSWORD, or --email / --password), then:
 health, login, who am I, a free slot from /api/v1/availability/slots/, a booking in it, a reschedule request
 for that booking (generated, then read back and declined), and the booking cancelled again. Everything it
-creates is labelled "smoke test" and cleaned up, even when a later step fails. Standard library only, so it
+creates is labelled "smoke test" and cleaned up, even when a later step fails. It books only for the smoke
+test's own student and instructor (`manage.py create_smoke_accounts`, whose email is off), never for a real
+person. Standard library only, so it
 runs from any machine with Python 3.11. Exit status 0 means every step passed.
 """
 
@@ -20,6 +22,10 @@ from datetime import UTC, datetime, timedelta
 from urllib.error import HTTPError, URLError
 from urllib.parse import urlencode
 from urllib.request import Request, urlopen
+
+# The accounts `manage.py create_smoke_accounts` (availability/smoke.py) creates; .invalid never delivers.
+SMOKE_STUDENT = "smoke-student@smoke-test.invalid"
+SMOKE_INSTRUCTOR = "smoke-instructor@smoke-test.invalid"
 
 
 class SmokeFailure(Exception):
@@ -105,15 +111,19 @@ def run(args) -> None:
     def choose_people_and_aircraft():
         aircraft = [a for a in first(client.call("GET", "/api/v1/aircraft/", query={"page_size": 100})[0])
                     if a["status"] == "available"]
-        instructors = first(client.call("GET", "/api/v1/users/", query={"role": "instructor", "page_size": 100})[0])
-        students = first(client.call("GET", "/api/v1/users/", query={"role": "student", "page_size": 100})[0])
-        if args.student:
-            students = [s for s in students if str(s["id"]) == str(args.student)] or [{"id": args.student}]
-        if not (aircraft and instructors and students):
-            raise SmokeFailure(f"need an available aircraft, an instructor and a student; found {len(aircraft)}, "
-                               f"{len(instructors)}, {len(students)} (load them, e.g. manage.py seed_demo)")
+        instructors = [u for u in first(client.call("GET", "/api/v1/users/", query={"role": "instructor",
+                                                                                      "page_size": 100})[0])
+                       if u["email"] == SMOKE_INSTRUCTOR]
+        students = [u for u in first(client.call("GET", "/api/v1/users/", query={"role": "student",
+                                                                                  "page_size": 100})[0])
+                    if u["email"] == SMOKE_STUDENT]
+        if not (instructors and students):
+            raise SmokeFailure(f"no smoke-test accounts ({SMOKE_STUDENT}, {SMOKE_INSTRUCTOR}): create them with "
+                               "manage.py create_smoke_accounts (zappa manage <stage> create_smoke_accounts)")
+        if not aircraft:
+            raise SmokeFailure("need an available aircraft; none is")
         state.update(aircraft=aircraft, instructors=instructors, student=students[0])
-        return f"{len(aircraft)} aircraft, {len(instructors)} instructors, student {students[0]['id']}"
+        return f"{len(aircraft)} aircraft, smoke student {students[0]['id']}, smoke instructor {instructors[0]['id']}"
 
     def free_slot():
         start = (datetime.now(UTC) + timedelta(days=args.days_ahead)).replace(minute=0, second=0, microsecond=0)
@@ -168,7 +178,7 @@ def run(args) -> None:
     step("health", health)
     step("login", login)
     step("who am I", who_am_i)
-    step("aircraft, instructors and a student", choose_people_and_aircraft)
+    step("aircraft and the smoke-test accounts", choose_people_and_aircraft)
     step("free slot from /api/v1/availability/slots/", free_slot)
     step("create booking", create_booking)
     try:
@@ -186,7 +196,6 @@ def main(argv=None) -> int:
     parser.add_argument("--url", required=True, help="Base URL of the deployment, e.g. https://app.example.com")
     parser.add_argument("--email", default=os.environ.get("SMOKE_EMAIL"), help="Operations staff login (SMOKE_EMAIL)")
     parser.add_argument("--password", default=os.environ.get("SMOKE_PASSWORD"), help="Its password (SMOKE_PASSWORD)")
-    parser.add_argument("--student", help="Book for this student id (default: the first student listed)")
     parser.add_argument("--days-ahead", type=int, default=5, help="Search slots from this many days ahead (5)")
     parser.add_argument("--timeout", type=float, default=30.0, help="Seconds to wait for each answer (30)")
     args = parser.parse_args(argv)

@@ -1,14 +1,20 @@
 """`make smoke URL=...` run against a live local server with a small school created here."""
 
+import importlib.util
 import subprocess
 import sys
 
 import pytest
 
 from accounts.tests.factories import TEST_PASSWORD, AdminFactory, InstructorFactory, StudentFactory
+from availability.smoke import smoke_accounts_ensure
 from bookings.models import Booking
 from bookings.tests.factories import AircraftFactory, available_every_day
 from config.tests.deploy_support import ROOT, child_env
+
+_spec = importlib.util.spec_from_file_location("smoke_script", ROOT / "scripts" / "smoke.py")
+smoke_script = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(smoke_script)
 
 
 def smoke(url: str, *args, email=None, password=TEST_PASSWORD):
@@ -19,14 +25,16 @@ def smoke(url: str, *args, email=None, password=TEST_PASSWORD):
 
 @pytest.fixture
 def school(db):
-    """Operations staff, a student, an instructor and an aircraft that are free every day."""
+    """Operations staff, real people, the smoke-test accounts and an aircraft that are free every day."""
     staff = AdminFactory(email="smoke@example.com")
-    student = StudentFactory(email="student.smoke@example.com")
-    instructor = InstructorFactory(email="cfi.smoke@example.com")
+    real_student = StudentFactory(email="student.smoke@example.com")
+    real_instructor = InstructorFactory(email="cfi.smoke@example.com")
+    available_every_day(instructor=real_instructor)
+    accounts = smoke_accounts_ensure()
     aircraft = AircraftFactory(tail_number="N172SM")
-    available_every_day(instructor=instructor)
     available_every_day(aircraft=aircraft)
-    return {"staff": staff, "student": student, "instructor": instructor, "aircraft": aircraft}
+    return {"staff": staff, "student": accounts["student"], "instructor": accounts["instructor"],
+            "aircraft": aircraft, "real_student": real_student, "real_instructor": real_instructor}
 
 
 @pytest.mark.postgres
@@ -46,6 +54,35 @@ def test_smoke_passes_against_a_running_server_and_leaves_nothing_behind(live_se
     from rescheduling.models import RescheduleRequest
 
     assert list(RescheduleRequest.objects.filter(booking=booking).values_list("status", flat=True)) == ["declined"]
+    # Nobody real was booked, and the smoke accounts get no email.
+    assert not Booking.objects.filter(student=school["real_student"]).exists()
+    assert not Booking.objects.filter(instructor=school["real_instructor"]).exists()
+    from notifications.models import Notification
+    smoke_people = [school["student"], school["instructor"]]
+    assert not Notification.objects.filter(channel="email", recipient__in=smoke_people).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_smoke_refuses_to_book_for_real_people_when_its_accounts_are_missing(live_server):
+    AdminFactory(email="smoke@example.com")
+    student = StudentFactory()
+    instructor = InstructorFactory()
+    available_every_day(instructor=instructor)
+    available_every_day(aircraft=AircraftFactory())
+    result = smoke(live_server.url, email="smoke@example.com")
+    assert result.returncode == 1
+    assert "create_smoke_accounts" in result.stdout
+    assert not Booking.objects.filter(student=student).exists()
+
+
+@pytest.mark.django_db
+def test_the_smoke_accounts_are_made_once_with_email_off_and_match_the_script():
+    first = smoke_accounts_ensure()
+    again = smoke_accounts_ensure()
+    assert (first["created"], first["windows"]) == (2, 7) and (again["created"], again["windows"]) == (0, 0)
+    assert not first["student"].email_notifications and not first["instructor"].email_notifications
+    assert (first["student"].email, first["instructor"].email) == (smoke_script.SMOKE_STUDENT,
+                                                                    smoke_script.SMOKE_INSTRUCTOR)
 
 
 @pytest.mark.django_db(transaction=True)
