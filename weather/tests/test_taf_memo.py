@@ -2,6 +2,8 @@
 
 from datetime import timedelta
 
+import avwx
+
 from weather.providers import aviationweather
 from weather.tests.payloads import utc
 
@@ -12,13 +14,13 @@ ISSUED = utc(2026, 6, 1, 17, 30)
 def test_the_same_taf_in_the_same_hour_is_parsed_once_and_reads_as_before(monkeypatch):
     aviationweather.taf_samples_of_hour.cache_clear()
     parsed = []
-    real = aviationweather.Taf.from_report
+    real = avwx.Taf.from_report
 
     def counting(raw, **kwargs):
         parsed.append(raw)
         return real(raw, **kwargs)
 
-    monkeypatch.setattr(aviationweather.Taf, "from_report", counting)
+    monkeypatch.setattr(avwx.Taf, "from_report", counting)
     hour = utc(2026, 6, 1, 19)
     first, again = (aviationweather.taf_samples_of_hour(RAW, issued=ISSUED, provider="aviationweather", hour=hour,
                                                          valid_from=None, valid_to=None) for _ in range(2))

@@ -54,9 +54,11 @@ def test_a_hold_and_a_grounded_aircraft_show_at_a_glance(client, staff, school):
     body = grid(client, staff).content.decode()
     held = row_of(body, "N101FS")
     assert "blk-weather_hold" in held and "✕ Hold<br>Olive O. · Carl C." in held
-    assert "1 on hold" in body
+    # Grounding the spare puts its own upcoming flight on a maintenance hold too.
+    assert "2 on hold" in body
     grounded = row_of(body, "N202FS")
     assert "In maintenance" in grounded and "grid-free" not in grounded
+    assert f'href="/bookings/{school.strangers_flight.pk}/"' in grounded and "blk-weather_hold" in grounded
 
 
 def test_students_see_the_fleet_their_own_flights_and_free_time_only(client, owner, stranger, colleague, school):
