@@ -10,9 +10,8 @@ from django.test import override_settings
 from availability.selectors import END_OF_DAY
 from bookings import services
 from bookings.models import Booking
-from bookings.tests.factories import AircraftFactory, AirportFactory
+from bookings.tests.factories import AircraftFactory, AirportFactory, available_every_day
 from config.exceptions import ApplicationError
-from rescheduling.tests.factories import available_all_week
 from weather.daylight import nights_between
 
 NOW = datetime(2026, 11, 9, 12, 0, tzinfo=UTC)
@@ -38,8 +37,9 @@ def late_lesson(jfk):
 @pytest.fixture
 def lesson_parts(db, jfk, owner, colleague):
     plane = AircraftFactory(tail_number="N733JF", home_airport=jfk)
-    available_all_week(instructor=colleague, start_time=datetime.min.time(), end_time=END_OF_DAY)
-    available_all_week(aircraft=plane, start_time=datetime.min.time(), end_time=END_OF_DAY)
+    # Patterns valid since long before the fixed lesson date, whatever day the suite runs on.
+    available_every_day(instructor=colleague, end=END_OF_DAY)
+    available_every_day(aircraft=plane, end=END_OF_DAY)
     owner.training_level = "student_pilot"
     owner.save()
     return {"student": owner, "instructor": colleague, "aircraft": plane, "departure_airport": jfk,
