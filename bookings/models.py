@@ -207,3 +207,60 @@ class Squawk(models.Model):
     @property
     def is_open(self) -> bool:
         return self.cleared_at is None
+
+
+class StandbyStatus(models.TextChoices):
+    WAITING = "waiting", "Waiting"
+    BOOKED = "booked", "Booked"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+    EXPIRED = "expired", "Expired"
+
+
+class StandbyRequest(models.Model):
+    """A student waiting for a taken slot: on one aircraft, or on any aircraft of a model.
+
+    When a booking there is cancelled or moved, the oldest waiting request that still passes every booking rule
+    becomes a booking (`booking`), and the others keep waiting. A request expires at the slot's start.
+    """
+
+    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="standby_requests")
+    instructor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+")
+    # One aircraft, or (aircraft empty) any aircraft of `aircraft_model`.
+    aircraft = models.ForeignKey(Aircraft, on_delete=models.CASCADE, null=True, blank=True,
+                                 related_name="standby_requests")
+    aircraft_model = models.CharField(max_length=100, db_index=True)
+    departure_airport = models.ForeignKey(Airport, on_delete=models.PROTECT, related_name="+")
+    destination_airport = models.ForeignKey(Airport, on_delete=models.PROTECT, related_name="+")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    lesson_type = models.CharField(max_length=16, choices=LessonType.choices, default=LessonType.DUAL)
+    status = models.CharField(max_length=16, choices=StandbyStatus.choices, default=StandbyStatus.WAITING)
+    booking = models.OneToOneField(Booking, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="from_standby")
+    notes = models.TextField(blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        # First come, first served: promotion takes the oldest waiting request.
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["status", "start"], name="standby_status_start_idx")]
+        constraints = [
+            models.CheckConstraint(name="standby_ends_after_start", condition=Q(end__gt=F("start"))),
+        ]
+
+    def __str__(self) -> str:
+        what = self.aircraft.tail_number if self.aircraft_id else f"any {self.aircraft_model}"
+        return f"Standby {self.pk}: {self.student}, {format_local(self.start)}, {what}"
+
+    @property
+    def when_local(self) -> str:
+        return format_local_range(self.start, self.end, self.departure_airport)
+
+    @property
+    def what(self) -> str:
+        """`N172FS` or `any Cessna 172S`: what the student waits for."""
+        return self.aircraft.tail_number if self.aircraft_id else f"any {self.aircraft_model}"

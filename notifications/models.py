@@ -15,6 +15,7 @@ class NotificationKind(models.TextChoices):
     WEATHER_UNKNOWN = "weather_unknown", "Weather unknown"
     MAINTENANCE_HOLD = "maintenance_hold", "Aircraft grounded: flight on hold"
     MAINTENANCE_CLEARED = "maintenance_cleared", "Aircraft back in service"
+    STANDBY_BOOKED = "standby_booked", "Booked from standby"
     DELIVERY_FAILED = "delivery_failed", "Delivery failed"
 
 

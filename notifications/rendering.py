@@ -29,6 +29,7 @@ SUBJECTS = {
     NotificationKind.WEATHER_UNKNOWN: "No usable weather data: {flight}",
     NotificationKind.MAINTENANCE_HOLD: "Aircraft grounded, flight on hold: {flight}",
     NotificationKind.MAINTENANCE_CLEARED: "Aircraft back in service: {flight} is back on",
+    NotificationKind.STANDBY_BOOKED: "Booked from standby: {flight}",
     NotificationKind.DELIVERY_FAILED: "A notification could not be delivered",
 }
 
@@ -38,6 +39,7 @@ KINDS_LISTING_OPTIONS = frozenset({NotificationKind.OPTIONS_READY, NotificationK
 KINDS_ABOUT_THE_FLIGHT = frozenset({
     NotificationKind.RESCHEDULE_CONFIRMED, NotificationKind.WEATHER_CLEARED, NotificationKind.REQUEST_EXPIRED,
     NotificationKind.WEATHER_UNKNOWN, NotificationKind.NO_OPTIONS, NotificationKind.MAINTENANCE_CLEARED,
+    NotificationKind.STANDBY_BOOKED,
 })
 
 

@@ -1,4 +1,5 @@
-"""Reschedule deadlines: expire requests, remind once before expiry, cancel flights still held at departure.
+"""Reschedule deadlines: expire requests, remind once before expiry, cancel flights still held at departure,
+and expire standby requests whose slot has started.
 
 Safe to run twice and concurrently: every row is claimed with a conditional UPDATE before anything is sent,
 and notifications carry idempotency keys, so nothing happens twice.
@@ -16,6 +17,7 @@ from django.db import transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from audit.services import audit_record  # noqa: E402
+from bookings.services.standby import standby_expire_due  # noqa: E402
 from config.exceptions import ApplicationError  # noqa: E402
 from config.request_context import job_context  # noqa: E402
 from rescheduling.models import REMINDER_BEFORE_EXPIRY, RequestStatus, RescheduleRequest  # noqa: E402
@@ -120,11 +122,12 @@ def run_deadlines(event=None, context=None, *, now: datetime | None = None,
             "expired": expire_requests(now=now, progress=progress),
             "reminded": send_reminders(now=now, progress=progress),
             "cancelled": cancel_unresolved_holds(now=now, progress=progress),
+            "standby_expired": standby_expire_due(now=now),
         }
         emit({"RescheduleRequestsExpired": summary["expired"], "RescheduleRemindersSent": summary["reminded"],
-              "HeldBookingsCancelled": summary["cancelled"]},
+              "HeldBookingsCancelled": summary["cancelled"], "StandbyRequestsExpired": summary["standby_expired"]},
              units={"RescheduleRequestsExpired": "Count", "RescheduleRemindersSent": "Count",
-                    "HeldBookingsCancelled": "Count"},
+                    "HeldBookingsCancelled": "Count", "StandbyRequestsExpired": "Count"},
              dimensions={"Job": "reschedule-deadlines"})
         logger.info("Reschedule deadlines: %s", summary)
     return summary

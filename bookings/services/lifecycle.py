@@ -120,6 +120,7 @@ def _retire_replaced(*, booking: Booking, actor, now) -> Booking:
     booking.refresh_from_db()
     audit_record(action="booking.rescheduled", object_type="booking", object_id=booking.pk, actor=actor,
                  before=before, after=booking_snapshot(booking))
+    offer_freed_slot(booking)
     return booking
 
 
@@ -261,7 +262,17 @@ def booking_cancel(*, booking: Booking, actor, reason: str = "", reason_code: st
     from rescheduling.services import reschedule_requests_supersede
 
     reschedule_requests_supersede(booking=booking, reason="booking_cancelled", now=now, actor=actor)
+    offer_freed_slot(booking)
     return booking
+
+
+def offer_freed_slot(booking: Booking) -> None:
+    """Once the caller's transaction commits, offer the slot `booking` held to the standby list. A failure there
+    is logged and never undoes the cancellation or reschedule that freed it."""
+    from bookings.services.standby import standby_fill  # standby books through booking_create, defined here
+
+    booking_id = booking.pk
+    transaction.on_commit(lambda: standby_fill(freed_booking_id=booking_id), robust=True)
 
 
 @transaction.atomic
