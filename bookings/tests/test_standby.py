@@ -1,7 +1,6 @@
 """Standby: waiting for a taken slot, and being booked into it, oldest first, when it frees up."""
 
 import threading
-from datetime import timedelta
 
 import pytest
 from django.db import connection
