@@ -4,7 +4,17 @@ from django.contrib.admin import helpers
 from django.template.response import TemplateResponse
 
 from bookings import services
-from bookings.models import Aircraft, AircraftStatus, Airport, Booking, CancelReason, Squawk
+from bookings.models import (
+    Aircraft,
+    AircraftStatus,
+    Airport,
+    Booking,
+    CancelReason,
+    Squawk,
+    StandbyRequest,
+    StandbyStatus,
+)
+from bookings.services.standby import standby_withdraw
 from config.exceptions import ApplicationError
 
 
@@ -256,4 +266,50 @@ class BookingAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         # Viewing only: the change page renders read-only, the list still allows the cancel action.
+        return False
+
+
+@admin.action(description="Withdraw the selected standby requests")
+def withdraw_standby(modeladmin, request, queryset):
+    withdrawn = 0
+    for standby in queryset.filter(status=StandbyStatus.WAITING):
+        try:
+            standby_withdraw(standby=standby, actor=request.user)
+        except ApplicationError as exc:
+            modeladmin.message_user(request, f"Standby {standby.pk}: {exc.message}", messages.WARNING)
+        else:
+            withdrawn += 1
+    modeladmin.message_user(request, f"Withdrew {withdrawn} standby request(s).", messages.SUCCESS)
+
+
+@admin.register(StandbyRequest)
+class StandbyRequestAdmin(admin.ModelAdmin):
+    """The standby list, oldest first as promotion takes it. Requests are made in the pages and the API, so the
+    same rules apply; staff may withdraw them here."""
+
+    list_display = ["id", "when", "student", "what", "instructor", "status", "booking", "created_at"]
+    list_filter = ["status", "aircraft_model", "aircraft"]
+    search_fields = ["student__email", "student__first_name", "student__last_name", "aircraft__tail_number",
+                     "aircraft_model"]
+    list_select_related = ["student", "instructor", "aircraft", "departure_airport", "booking__student",
+                           "booking__aircraft"]
+    ordering = ["created_at", "id"]
+    actions = [withdraw_standby]
+    readonly_fields = [f.name for f in StandbyRequest._meta.fields]
+
+    @admin.display(description="When (airport time)", ordering="start")
+    def when(self, standby):
+        return standby.when_local
+
+    @admin.display(description="Waiting for")
+    def what(self, standby):
+        return standby.what
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

@@ -18,6 +18,8 @@ from bookings.models import (
     BookingStatus,
     LessonType,
     Squawk,
+    StandbyRequest,
+    StandbyStatus,
 )
 from config.exceptions import ApplicationError, NotFoundError
 
@@ -98,6 +100,12 @@ def aircraft_in_maintenance_ids(aircraft_ids) -> list[int]:
         return []
     return list(Aircraft.objects.filter(pk__in=aircraft_ids, status=AircraftStatus.MAINTENANCE)
                 .values_list("pk", flat=True))
+
+
+def aircraft_taken(*, aircraft: Aircraft, start: datetime, end: datetime) -> bool:
+    """Whether an active booking holds `aircraft` at some moment of [start, end)."""
+    return Booking.objects.filter(aircraft=aircraft, status__in=ACTIVE_STATUSES, start__lt=end,
+                                  end__gt=start).exists()
 
 
 # --- bookings ----------------------------------------------------------------------------------
@@ -253,3 +261,28 @@ def calendar_bookings(*, user, since: datetime):
     """What a person's calendar feed shows: the bookings they may see from `since` on, cancelled ones included
     so calendar apps take them off."""
     return booking_list(actor=user).filter(end__gte=since)
+
+
+# --- standby -----------------------------------------------------------------------------------
+
+def standby_list(*, actor, status: str | None = None):
+    """Standby requests the actor may see: a student's own, an instructor's (named as instructor), staff all;
+    the latest slot first."""
+    requests = StandbyRequest.objects.select_related("student", "instructor", "aircraft", "departure_airport",
+                                                     "destination_airport", "booking")
+    if not actor.is_admin:
+        requests = requests.filter(Q(student=actor) | Q(instructor=actor)) if actor.is_instructor else (
+            requests.filter(student=actor))
+    if status:
+        if status not in StandbyStatus.values:
+            raise ApplicationError("Unknown standby status.", code="invalid",
+                                   fields={"status": [f"Choose one of: {', '.join(StandbyStatus.values)}."]})
+        requests = requests.filter(status=status)
+    return requests.order_by("-start", "-id")
+
+
+def standby_get(*, actor, standby_id) -> StandbyRequest:
+    try:
+        return standby_list(actor=actor).get(pk=int(standby_id))
+    except (StandbyRequest.DoesNotExist, TypeError, ValueError):
+        raise NotFoundError("No such standby request.")

@@ -1,7 +1,19 @@
 from django.contrib.auth.views import LogoutView
 from django.urls import path
 
-from web.views import account, aircraft, auth, availability, bookings, cancel, dashboard, grid, instructor, reschedule
+from web.views import (
+    account,
+    aircraft,
+    auth,
+    availability,
+    bookings,
+    cancel,
+    dashboard,
+    grid,
+    instructor,
+    reschedule,
+    standby,
+)
 
 app_name = "web"
 
@@ -37,4 +49,6 @@ urlpatterns = [
     path("aircraft/<int:aircraft_id>/", aircraft.aircraft_detail, name="aircraft_detail"),
     path("aircraft/<int:aircraft_id>/squawks/", aircraft.aircraft_squawk_new, name="aircraft_squawk_new"),
     path("squawks/<int:squawk_id>/clear/", aircraft.squawk_clear_view, name="squawk_clear"),
+    path("standby/", standby.standby_page, name="standby"),
+    path("standby/<int:standby_id>/withdraw/", standby.standby_withdraw_view, name="standby_withdraw"),
 ]

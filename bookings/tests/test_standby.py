@@ -244,3 +244,49 @@ class TestEnding:
         assert standby_fill(freed_booking_id=taken.pk, now=at(3, 16)) == []
         standby.refresh_from_db()
         assert standby.status == StandbyStatus.EXPIRED
+
+
+STANDBY = "/api/v1/standby/"
+
+
+class TestApi:
+    def body(self, plane, **changes):
+        return {"aircraft": plane.pk, "departure_airport": "KPAO", "start": "2026-06-03T17:00:00Z",
+                "end": "2026-06-03T19:00:00Z", "lesson_type": "solo", **changes}
+
+    def test_a_student_joins_lists_and_withdraws(self, api, taken, stranger, plane):
+        client = api.as_user(stranger)
+        created = client.post(STANDBY, self.body(plane), format="json")
+        assert created.status_code == 201, created.json()
+        body = created.json()
+        assert (body["status"], body["aircraft"], body["aircraft_model"], body["departure_airport"],
+                body["start"]) == ("waiting", plane.pk, "Cessna 172S", "KPAO", "2026-06-03T17:00:00Z")
+        listed = client.get(STANDBY).json()
+        assert [r["id"] for r in listed["results"]] == [body["id"]]
+        withdrawn = client.post(f"{STANDBY}{body['id']}/withdraw/")
+        assert withdrawn.status_code == 200 and withdrawn.json()["status"] == "withdrawn"
+        again = client.post(f"{STANDBY}{body['id']}/withdraw/")
+        assert again.status_code == 409 and again.json()["code"] == "standby_not_waiting"
+
+    def test_others_see_nothing_and_staff_see_all(self, api, taken, stranger, owner, plane, staff):
+        standby = wait(stranger, plane)
+        assert api.as_user(owner).get(STANDBY).json()["count"] == 0
+        assert api.as_user(owner).get(f"{STANDBY}{standby.pk}/").status_code == 404
+        assert api.as_user(owner).post(f"{STANDBY}{standby.pk}/withdraw/").status_code == 404
+        assert api.as_user(staff).get(f"{STANDBY}?status=waiting").json()["count"] == 1
+        assert api.as_user(staff).get(f"{STANDBY}?status=sleeping").status_code == 400
+        assert api.as_user(staff).get(f"{STANDBY}abc/").status_code == 404
+
+    @pytest.mark.parametrize("changes, code, status", [
+        ({"start": "2026-06-04T17:00:00Z", "end": "2026-06-04T19:00:00Z"}, "slot_free", 400),
+        ({"end": "2026-06-03T16:00:00Z"}, "invalid", 400),
+        ({"start": "2026-06-03 17:00"}, "invalid", 400),
+        ({"lesson_type": "dual"}, "invalid", 400),
+    ])
+    def test_bad_requests_change_nothing(self, api, taken, stranger, plane, changes, code, status):
+        response = api.as_user(stranger).post(STANDBY, self.body(plane, **changes), format="json")
+        assert response.status_code == status and response.json()["code"] == code, response.json()
+        assert not StandbyRequest.objects.exists()
+
+    def test_unauthenticated_is_refused(self, api, taken, plane):
+        assert api.post(STANDBY, self.body(plane), format="json").status_code == 401

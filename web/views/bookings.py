@@ -9,8 +9,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts.models import Role
 from accounts.selectors import users_with_role
 from availability.selectors import free_slots
-from bookings.selectors import aircraft_list, booking_get, booking_list
+from bookings.selectors import aircraft_list, aircraft_taken, booking_get, booking_list
 from bookings.services import airport_get_or_create, booking_create
+from bookings.services.standby import standby_create
 from config.exceptions import ApplicationError, ConflictError
 from rescheduling.selectors import request_list
 from weather.selectors import latest_check
@@ -118,6 +119,7 @@ def booking_new(request):
                        **choices)
     status = 200
     conflict_ids = []
+    offer_standby = False
     if request.method == "POST":
         status = 400
         if form.is_valid() and not form.cleaned_data.get("start_time"):
@@ -127,6 +129,8 @@ def booking_new(request):
             if airports:
                 departure, destination = airports
                 start = _start_in_airport_zone(form, departure)
+                if request.POST.get("standby") in STANDBY_CHOICES:
+                    return _join_standby(request, form, departure=departure, destination=destination, start=start)
                 try:
                     booking = booking_create(
                         actor=request.user,
@@ -143,6 +147,8 @@ def booking_new(request):
                     conflict_ids = exc.extra.get("conflicting_booking_ids", [])
                     form.add_service_errors({None: [_conflict_message(exc, conflict_ids)]})
                     status = exc.status_code
+                    offer_standby = aircraft_taken(aircraft=form.cleaned_data["aircraft"], start=start,
+                                                   end=start + form.duration)
                 except ApplicationError as exc:
                     form.add_service_errors({None: [exc.message], **_form_fields(exc.fields)})
                     status = exc.status_code
@@ -150,8 +156,32 @@ def booking_new(request):
                     messages.success(request, "Flight booked for "
                                      + timefmt.format_local_range(booking.start, booking.end, departure) + ".")
                     return redirect(reverse("web:booking_detail", args=[booking.id]))
-    return render_page(request, "web/booking_form.html", {"form": form, "conflict_ids": conflict_ids},
-                       status=status)
+    return render_page(request, "web/booking_form.html", {
+        "form": form, "conflict_ids": conflict_ids, "offer_standby": offer_standby,
+        "aircraft": getattr(form, "cleaned_data", {}).get("aircraft"),
+    }, status=status)
+
+
+# The booking form's standby buttons: wait for the chosen aircraft, or for any aircraft of its model.
+STANDBY_CHOICES = {"aircraft": False, "model": True}
+
+
+def _join_standby(request, form, *, departure, destination, start):
+    """The slot on the form is taken: put the student on standby for it instead of booking."""
+    try:
+        standby = standby_create(
+            actor=request.user, student=form.cleaned_data.get("student") or request.user,
+            instructor=form.cleaned_data.get("instructor"), aircraft=form.cleaned_data["aircraft"],
+            any_of_model=STANDBY_CHOICES[request.POST["standby"]], departure_airport=departure,
+            destination_airport=destination, start=start, end=start + form.duration,
+            lesson_type=form.cleaned_data["lesson_type"], notes=form.cleaned_data.get("notes", ""))
+    except ApplicationError as exc:
+        form.add_service_errors({None: [exc.message]})
+        return render_page(request, "web/booking_form.html", {"form": form, "conflict_ids": [],
+                                                              "offer_standby": False}, status=exc.status_code)
+    messages.success(request, f"On standby for {standby.when_local} ({standby.what}). If the slot opens up, "
+                              "you are booked into it and told.")
+    return redirect(reverse("web:standby"))
 
 
 def _conflict_message(exc, conflict_ids) -> str:
