@@ -98,6 +98,11 @@ def booking_create(*, actor, student, aircraft, departure_airport, destination_a
                       destination_airport=destination, start=start, end=end, lesson_type=lesson_type, status=status,
                       rescheduled_from=rescheduled_from, notes=notes or "",
                       created_by=actor if getattr(actor, "is_authenticated", False) else None)
+    if active:
+        # Judged at once from the forecasts the monitor already stored, so a new flight (or an accepted option's
+        # replacement) shows its weather straight away; `unknown` until the monitor's next run when they do not
+        # reach its window.
+        booking.weather_status, booking.weather_checked_at = _judge_now(booking=booking, now=now)
     insert_or_conflict(booking)
     audit_record(action="booking.created", object_type="booking", object_id=booking.pk, actor=actor,
                  after={**booking_snapshot(booking), "override_availability": override_availability})

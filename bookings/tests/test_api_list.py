@@ -136,9 +136,10 @@ def test_a_creation_costs_a_fixed_number_of_statements(api, staff, owner, collea
             "start": at(8, 16).isoformat(), "end": at(8, 18).isoformat(), "override_availability": True}
     client = api.as_user(staff)
     # The user (JWT), student, instructor, aircraft, the airport once for a local flight, the three locks in one
-    # statement, overlaps, availability exceptions, the insert in its savepoint, the audit row, and the savepoint
-    # pair of the service's atomic block (a transaction outside tests). Before: 20.
-    with django_assert_num_queries(14):
+    # statement, overlaps, availability exceptions, the minimums and the stored forecasts that judge the new
+    # flight's weather at once, the insert in its savepoint, the audit row, and the savepoint pair of the
+    # service's atomic block (a transaction outside tests). Before: 20.
+    with django_assert_num_queries(16):
         answer = client.post(BOOKINGS, body, format="json")
     assert answer.status_code == 201
     assert answer.json()["departure_airport"] == answer.json()["destination_airport"] == "KPAO"

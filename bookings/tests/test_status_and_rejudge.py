@@ -83,3 +83,22 @@ def test_changing_only_the_notes_keeps_the_verdict(api, staff, owner, colleague,
                              weather_checked_at=now)
     response = api.as_user(staff).patch(f"{URL}{booking.pk}/", {"notes": "Bring the foggles."})
     assert response.status_code == 200 and response.json()["weather_status"] == "marginal"
+
+
+def test_a_new_booking_is_judged_at_once_from_the_stored_forecasts(api, staff, colleague, plane, kpao, open_hours,
+                                                                   now):
+    rated = StudentFactory(email="cleo@example.com", training_level=TrainingLevel.INSTRUMENT_RATED)
+    novice = StudentFactory(email="ava@example.com", training_level=TrainingLevel.STUDENT_PILOT)
+    _store_low_ceiling(kpao, start=now, fetched_at=now)
+    bodies = {student: {"student": student.pk, "instructor": colleague.pk, "aircraft": plane.pk,
+                        "departure_airport": kpao.icao, "start": (now + timedelta(hours=5 + 3 * i)).isoformat(),
+                        "end": (now + timedelta(hours=7 + 3 * i)).isoformat()}
+              for i, student in enumerate((rated, novice))}
+    verdicts = {student.training_level: api.as_user(staff).post(URL, body, format="json").json()["weather_status"]
+                for student, body in bodies.items()}
+    assert verdicts == {"instrument_rated": "ok", "student_pilot": "conflict"}
+    assert Booking.objects.filter(weather_checked_at=now).count() == 2
+    # Beyond what the monitor has stored: not checked yet, as before.
+    later = api.as_user(staff).post(URL, {**bodies[rated], "start": (now + timedelta(days=5)).isoformat(),
+                                          "end": (now + timedelta(days=5, hours=2)).isoformat()}, format="json")
+    assert later.json()["weather_status"] == "unknown"
