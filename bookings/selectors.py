@@ -157,7 +157,8 @@ def booking_list(*, actor, filters=None):
 
 
 BOOKING_ROW_FIELDS = ("id", "student_id", "instructor_id", "aircraft_id", "start", "end", "lesson_type", "status",
-                      "weather_status", "rescheduled_from_id", "created_at", "updated_at")
+                      "weather_status", "rescheduled_from_id", "created_at", "updated_at", "hold_reason",
+                      "cancel_reason_code", "cancel_reason", "late_cancellation")
 
 
 @functools.cache
@@ -201,7 +202,9 @@ _PAGE_JSON_COLUMNS = (
     (_utc_iso('p."start"'), "start"), (_utc_iso('p."end"'), "end"), ('p."lesson_type"', "lesson_type"),
     ('p."status"', "status"), ('p."weather_status"', "weather_status"), ('p."rescheduled_from_id"', "rescheduled_from"),
     ('p."replacement_id"', "rescheduled_to"), (_utc_iso('p."created_at"'), "created_at"),
-    (_utc_iso('p."updated_at"'), "updated_at"),
+    (_utc_iso('p."updated_at"'), "updated_at"), ('p."hold_reason"', "hold_reason"),
+    ('p."cancel_reason_code"', "cancel_reason_code"), ('p."cancel_reason"', "cancel_reason"),
+    ('p."late_cancellation"', "late_cancellation"),
 )
 
 

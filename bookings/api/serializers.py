@@ -57,7 +57,8 @@ class BookingSerializer(serializers.ModelSerializer):
         model = Booking
         fields = ["id", "student", "instructor", "aircraft", "departure_airport", "destination_airport", "start",
                   "end", "lesson_type", "status", "weather_status", "rescheduled_from", "rescheduled_to",
-                  "created_at", "updated_at"]
+                  "created_at", "updated_at", "hold_reason", "cancel_reason_code", "cancel_reason",
+                  "late_cancellation"]
         read_only_fields = fields
 
     def get_rescheduled_to(self, booking) -> int | None:
@@ -104,6 +105,10 @@ def booking_rows_data(rows) -> list[dict]:
         "rescheduled_to": row["replacement_id"],
         "created_at": iso(row["created_at"]),
         "updated_at": iso(row["updated_at"]),
+        "hold_reason": row["hold_reason"],
+        "cancel_reason_code": row["cancel_reason_code"],
+        "cancel_reason": row["cancel_reason"],
+        "late_cancellation": row["late_cancellation"],
     } for row in rows]
 
 

@@ -6,8 +6,11 @@ from bookings.tests.conftest import at
 from bookings.tests.factories import AircraftFactory, AirportFactory, BookingFactory
 
 BOOKINGS = "/api/v1/bookings/"
-FIELDS = {"id", "student", "instructor", "aircraft", "departure_airport", "destination_airport", "start", "end",
-          "lesson_type", "status", "weather_status", "rescheduled_from", "rescheduled_to", "created_at", "updated_at"}
+CONTRACT_FIELDS = {"id", "student", "instructor", "aircraft", "departure_airport", "destination_airport", "start",
+                   "end", "lesson_type", "status", "weather_status", "rescheduled_from", "rescheduled_to",
+                   "created_at", "updated_at"}
+# Why a flight is held or was cancelled, beside the contract's fields.
+FIELDS = CONTRACT_FIELDS | {"hold_reason", "cancel_reason_code", "cancel_reason", "late_cancellation"}
 
 
 def body(plane, **overrides):
@@ -206,3 +209,15 @@ class TestAirportsAndAircraft:
             AircraftFactory()
         with django_assert_max_num_queries(3):
             assert api.as_user(owner).get("/api/v1/aircraft/", {"page_size": 100}).json()["count"] == 30
+
+
+@pytest.mark.django_db
+def test_why_a_flight_is_held_reads_the_same_in_the_list_and_the_booking(api, now, owner, colleague, plane):
+    held = BookingFactory(student=owner, instructor=colleague, aircraft=plane, status="weather_hold",
+                          status_before_hold="scheduled", hold_reason="maintenance")
+    client = api.as_user(owner)
+    one = client.get(f"{BOOKINGS}{held.pk}/").json()
+    listed = client.get(BOOKINGS).json()["results"]
+    assert listed == [one]
+    assert (one["status"], one["hold_reason"], one["cancel_reason_code"], one["late_cancellation"]) == (
+        "weather_hold", "maintenance", "", False)

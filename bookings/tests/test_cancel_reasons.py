@@ -26,6 +26,10 @@ class TestCancelApi:
         response = api.as_user(owner).post(f"{BOOKINGS}{booking.pk}/cancel/", {"reason_code": "illness"})
         assert response.status_code == 200, response.json()
         assert response.json()["status"] == "cancelled"
+        assert {k: response.json()[k] for k in ("cancel_reason_code", "cancel_reason", "late_cancellation")} == {
+            "cancel_reason_code": "illness", "cancel_reason": "", "late_cancellation": False}
+        listed = api.as_user(owner).get(BOOKINGS, {"status": "cancelled"}).json()["results"]
+        assert [(b["id"], b["cancel_reason_code"], b["hold_reason"]) for b in listed] == [(booking.pk, "illness", "")]
         booking.refresh_from_db()
         assert (booking.cancel_reason_code, booking.cancel_reason, booking.late_cancellation) == ("illness", "", False)
         event = AuditEvent.objects.get(action="booking.cancelled", object_id=str(booking.pk))
