@@ -22,6 +22,23 @@ def distance_nm(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * EARTH_RADIUS_NM * math.asin(min(1.0, math.sqrt(a)))
 
 
+def initial_bearing_deg(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """True course from the first point towards the second, 0-360 degrees."""
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    dlmb = math.radians(lon2 - lon1)
+    x = math.sin(dlmb) * math.cos(phi2)
+    y = math.cos(phi1) * math.sin(phi2) - math.sin(phi1) * math.cos(phi2) * math.cos(dlmb)
+    return (math.degrees(math.atan2(x, y)) + 360) % 360
+
+
+COMPASS_POINTS = ("north", "north-east", "east", "south-east", "south", "south-west", "west", "north-west")
+
+
+def compass_word(bearing_deg: float) -> str:
+    """`south-east` for 135 degrees: the nearest of the eight compass points."""
+    return COMPASS_POINTS[round(bearing_deg / 45) % 8]
+
+
 def intermediate_point(lat1: float, lon1: float, lat2: float, lon2: float, fraction: float) -> tuple[float, float]:
     """The point `fraction` of the way along the great circle from the first point to the second."""
     phi1, lmb1, phi2, lmb2 = map(math.radians, (lat1, lon1, lat2, lon2))

@@ -65,3 +65,15 @@ def test_a_held_flight_reads_in_a_few_lines_with_marginal_in_amber(client, owner
         ("marginal", "wind 9.5 kt within 10% of 10 kt for a student pilot, 09:00–10:00 PST, at KPAO"),
     ]
     assert 'href="#weather-title"' in hold_section
+
+
+def test_a_corridor_point_reads_as_distance_and_direction_from_the_departure():
+    palo_alto = Airport(icao="KPAO", time_zone="America/Los_Angeles", latitude=37.4611, longitude=-122.115)
+    # Recorded by the monitor for a point on the way to Santa Barbara, 25 nm out: south-east of Palo Alto.
+    reasons = hold(17, 18, place="37.2N 121.8W (25 nm from KPAO)")
+    assert [line.text for line in condense(reasons, place=palo_alto, around=AROUND)] == [
+        "visibility 4.0 sm below 5 sm for a student pilot, 09:00–11:00 PST, 25 nm south-east of KPAO"]
+    north = hold(17, place="38.2N 122.2W (50 nm from KPAO)")
+    assert condense(north, place=palo_alto, around=AROUND)[0].text.endswith(", 50 nm north of KPAO")
+    # Without the departure's position the line still says how far along the route.
+    assert condense(reasons, place=PAO, around=AROUND)[0].text.endswith(", 25 nm along the route from KPAO")
