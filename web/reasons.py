@@ -4,7 +4,8 @@ A check records one reason per value, place and hour (`visibility 4.0 sm below 5
 17:00Z`), so a three-hour hold reads as a dozen lines. Here the same finding at the same place over consecutive
 hours becomes one line on the airport's clock (`visibility 4.0 sm below 5 sm for a student pilot, 09:00–12:00
 PST, at KPAO`; a corridor point reads `25 nm south-east of KPAO`), marginal findings are told apart from
-conflicts, and anything not in that shape is kept as written (with its hours localised). The full per-hour table stays on the booking page.
+conflicts, and anything not in that shape is kept as written (with its hours localised). The full per-hour
+table stays on the booking page.
 """
 
 import re
