@@ -1,5 +1,5 @@
 """Reschedule deadlines: expire requests, remind once before expiry, cancel flights still held at departure,
-and expire standby requests whose slot has started.
+expire standby requests whose slot has started, and open the options a grounding's hold never got.
 
 Safe to run twice and concurrently: every row is claimed with a conditional UPDATE before anything is sent,
 and notifications carry idempotency keys, so nothing happens twice.
@@ -17,6 +17,7 @@ from django.db import transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from audit.services import audit_record  # noqa: E402
+from bookings.services.squawks import offer_missing_maintenance_options  # noqa: E402
 from bookings.services.standby import standby_expire_due  # noqa: E402
 from config.exceptions import ApplicationError  # noqa: E402
 from config.request_context import job_context  # noqa: E402
@@ -123,6 +124,7 @@ def run_deadlines(event=None, context=None, *, now: datetime | None = None,
             "reminded": send_reminders(now=now, progress=progress),
             "cancelled": cancel_unresolved_holds(now=now, progress=progress),
             "standby_expired": standby_expire_due(now=now),
+            "maintenance_options": offer_missing_maintenance_options(now=now),
         }
         emit({"RescheduleRequestsExpired": summary["expired"], "RescheduleRemindersSent": summary["reminded"],
               "HeldBookingsCancelled": summary["cancelled"], "StandbyRequestsExpired": summary["standby_expired"]},

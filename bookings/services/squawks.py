@@ -166,6 +166,34 @@ def offer_maintenance_options(*, booking_ids: list[int], reason: str, now: datet
     return opened
 
 
+def grounding_reason(aircraft: Aircraft) -> str:
+    """What a maintenance hold tells people: the latest open grounding squawk, or that staff set maintenance."""
+    squawk = _open_grounding_squawks(aircraft.pk).order_by("-opened_at", "-id").first()
+    if squawk is not None:
+        return f"{aircraft.tail_number} is grounded: {squawk.text}"
+    return f"{aircraft.tail_number} is in maintenance."
+
+
+def offer_missing_maintenance_options(*, now: datetime | None = None) -> int:
+    """Maintenance holds still ahead whose options never opened (the work after the grounding's commit failed:
+    the database or the solver went away) get them now. A hold whose request expired, was declined or was
+    accepted is settled and left alone; one with a pending request has its options. Returns requests opened;
+    a second run opens none."""
+    from rescheduling.selectors import latest_request_statuses
+
+    now = now or timezone.now()
+    held = list(Booking.objects.filter(status=BookingStatus.WEATHER_HOLD, hold_reason=HoldReason.MAINTENANCE,
+                                       start__gt=now).select_related("aircraft").order_by("pk"))
+    latest = latest_request_statuses(booking_ids=[b.pk for b in held])
+    opened = 0
+    for booking in held:
+        if latest.get(booking.pk, "superseded") != "superseded":
+            continue
+        opened += offer_maintenance_options(booking_ids=[booking.pk], reason=grounding_reason(booking.aircraft),
+                                            now=now)
+    return opened
+
+
 def aircraft_return_to_service(*, aircraft: Aircraft, by, now: datetime | None = None) -> list[int]:
     """Put the aircraft back in service and release the maintenance holds whose request is still open: the
     flight is back as it was, its request withdrawn, and the student and instructor told. Returns the

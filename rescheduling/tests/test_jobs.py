@@ -79,7 +79,8 @@ def test_flight_still_held_at_departure_is_cancelled_for_the_weather(now, owner,
 def test_nothing_due_changes_nothing(now, owner, colleague):
     request = held_request(now, starts_in=timedelta(days=1), expires_in=timedelta(hours=10),
                            student=owner, instructor=colleague)
-    assert run_deadlines(now=now) == {"expired": 0, "reminded": 0, "cancelled": 0, "standby_expired": 0}
+    assert run_deadlines(now=now) == {"expired": 0, "reminded": 0, "cancelled": 0, "standby_expired": 0,
+                                      "maintenance_options": 0}
     request.refresh_from_db()
     assert request.status == RequestStatus.PENDING and request.reminder_sent_at is None
     assert not Notification.objects.exists()

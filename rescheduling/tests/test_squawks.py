@@ -217,3 +217,25 @@ def test_two_groundings_racing_hold_each_flight_once(school, flights, staff):
         assert RescheduleRequest.objects.filter(booking=booking, status="pending").count() == 1
         assert Booking.objects.get(pk=booking.pk).hold_reason == "maintenance"
     assert Squawk.objects.filter(aircraft=school.aircraft, cleared_at__isnull=True).count() == 2
+
+
+def test_options_that_never_opened_after_a_grounding_are_opened_by_the_next_deadlines_run(
+        api, school, flights, now, django_capture_on_commit_callbacks):
+    from rescheduling.jobs import run_deadlines
+
+    # The holds commit, and the work after the commit never runs (the process died, the database went away).
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        assert ground(api, school.instructor, school.aircraft).status_code == 201
+    assert callbacks and not RescheduleRequest.objects.exists()
+    flights.upcoming.refresh_from_db()
+    assert flights.upcoming.hold_reason == "maintenance"
+
+    summary = run_deadlines(now=now)
+    assert summary["maintenance_options"] == 3
+    request = RescheduleRequest.objects.get(booking=flights.upcoming, status=RequestStatus.PENDING)
+    assert request.reasons == ["N101SP is grounded: Left mag drop 300 rpm"] and request.options.exists()
+    assert "maintenance_hold" in kinds_for(school.student)
+    # Nothing twice: the next run finds every hold with its request.
+    counts = (RescheduleRequest.objects.count(), Notification.objects.count())
+    assert run_deadlines(now=now + timedelta(minutes=5))["maintenance_options"] == 0
+    assert (RescheduleRequest.objects.count(), Notification.objects.count()) == counts
