@@ -41,3 +41,26 @@ def test_the_admin_cancel_action_goes_through_the_service(client, staff, plane, 
 def test_students_stay_out_of_the_admin(client, owner):
     client.force_login(owner)
     assert client.get(reverse("admin:bookings_booking_changelist")).status_code == 302
+
+
+@pytest.mark.django_db
+def test_staff_see_the_standby_list_and_withdraw_from_it(client, staff, plane, owner, colleague, now, open_hours,
+                                                         django_assert_max_num_queries):
+    from accounts.tests.factories import StudentFactory
+    from bookings.models import StandbyRequest
+    from bookings.services.standby import standby_create
+
+    BookingFactory(student=owner, instructor=colleague, aircraft=plane, start=at(3, 16), end=at(3, 18))
+    waiting = [standby_create(actor=student, student=student, aircraft=plane, departure_airport="KPAO",
+                              start=at(3, 16), end=at(3, 18), lesson_type="solo")
+               for student in StudentFactory.create_batch(5)]
+    client.force_login(staff)
+    with django_assert_max_num_queries(10):
+        page = client.get(reverse("admin:bookings_standbyrequest_changelist"))
+    assert page.status_code == 200 and page.content.count(b"N739SP") >= 5
+    assert client.get(reverse("admin:bookings_standbyrequest_change", args=[waiting[0].pk])).status_code == 200
+    response = client.post(reverse("admin:bookings_standbyrequest_changelist"),
+                           {"action": "withdraw_standby", "_selected_action": [waiting[0].pk, waiting[1].pk]})
+    assert response.status_code == 302
+    assert sorted(StandbyRequest.objects.values_list("status", flat=True)) == ["waiting"] * 3 + ["withdrawn"] * 2
+    assert AuditEvent.objects.filter(action="standby.withdrawn", actor=staff).count() == 2
