@@ -247,6 +247,7 @@ SPECTACULAR_SETTINGS = {
         "UserRoleEnum": "accounts.models.Role",
         "AircraftStatusEnum": "bookings.models.AircraftStatus",
         "BookingStatusEnum": "bookings.models.BookingStatus",
+        "CancelReasonEnum": "bookings.models.CancelReason",
         "BookingWritableStatusEnum": ["scheduled", "confirmed", "completed"],
         "RescheduleRequestStatusEnum": "rescheduling.models.RequestStatus",
         "ForecastPointRoleEnum": ["departure", "corridor", "destination"],
