@@ -28,6 +28,23 @@ class InvalidCredentials(ApplicationError):
     default_code = "invalid_credentials"
 
 
+class SecondFactorRefused(InvalidCredentials):
+    """The password was right but the one-time code was missing (`otp_required`), wrong or already used
+    (`otp_invalid`), or the staff account has no authenticator enrolled (`otp_not_enrolled`)."""
+
+    default_code = "otp_required"
+
+
+_SECOND_FACTOR_MESSAGES = {
+    "otp_required": ("Operations staff sign in with a one-time code: send otp_token, the 6-digit code "
+                     "of your authenticator app.", "Required for operations staff."),
+    "otp_invalid": ("The one-time code is wrong or was already used. Wait for the next code and try again.",
+                    "Not a current code of your authenticator."),
+    "otp_not_enrolled": ("This operations staff account has no authenticator enrolled: an administrator "
+                         "enrols one with manage.py enrol_totp_device.", "No authenticator is enrolled."),
+}
+
+
 def user_snapshot(user: User) -> dict:
     return {field: getattr(user, field) for field in USER_AUDIT_FIELDS}
 
@@ -142,11 +159,38 @@ def _check_login_throttle(*, account: User | None, email: str, ip_address: str |
                              extra={"retry_after_seconds": retry_after})
 
 
-def user_login(*, email: str, password: str, ip_address: str | None = None, request=None, now=None) -> User:
+def staff_second_factor_required(user: User) -> bool:
+    return bool(settings.ADMIN_REQUIRE_OTP and user.is_admin)
+
+
+def _check_second_factor(*, user: User, otp_token: str | None, ip_address: str | None) -> None:
+    from accounts.otp import TotpOutcome, totp_token_check
+
+    if not otp_token:
+        # The password was right: a client asking for the code next is not guessing, so this is not a failure.
+        code = "otp_required"
+        audit_record(action="login.otp_required", object_type="user", object_id=user.pk, actor=user,
+                     ip_address=ip_address)
+    else:
+        outcome = totp_token_check(user=user, token=otp_token)
+        if outcome == TotpOutcome.VERIFIED:
+            return
+        code = "otp_invalid" if outcome == TotpOutcome.WRONG else "otp_not_enrolled"
+        # Counted like a wrong password, so guessing codes locks the account as guessing passwords does.
+        audit_record(action="login.failed", object_type="user", object_id=user.email, ip_address=ip_address,
+                     after={"reason": code})
+    message, field_message = _SECOND_FACTOR_MESSAGES[code]
+    raise SecondFactorRefused(message, code=code, fields={"otp_token": [field_message]})
+
+
+def user_login(*, email: str, password: str, otp_token: str | None = None, second_factor: bool = False,
+               ip_address: str | None = None, request=None, now=None) -> User:
     """Check credentials, throttling repeated failures per account and per client address.
 
     Failures are counted from the audit trail, so the limit holds across every process and Lambda
-    container without a shared cache.
+    container without a shared cache. With `second_factor` (the API's sign-in) operations staff also give
+    `otp_token`, a current code of their TOTP device, where ADMIN_REQUIRE_OTP is on (production); a wrong
+    code counts as a failure. The admin site checks its own code after the password, through django-otp.
     """
     now = now or timezone.now()
     email = normalize_email_address(email)
@@ -157,6 +201,9 @@ def user_login(*, email: str, password: str, ip_address: str | None = None, requ
         audit_record(action="login.failed", object_type="user", object_id=_login_subject(account, email),
                      ip_address=ip_address)
         raise InvalidCredentials("Email or password is incorrect.")
+    if second_factor and staff_second_factor_required(user):
+        # Before last_login moves: a sign-in resets the account's failure count, which a code must earn first.
+        _check_second_factor(user=user, otp_token=otp_token, ip_address=ip_address)
     update_last_login(None, user)
     audit_record(action="login.succeeded", object_type="user", object_id=user.pk, actor=user,
                  ip_address=ip_address)

@@ -4,8 +4,9 @@
 project's test virtualenv (it has moto). Each step is a cold Python 3.11 process that sees only the package
 and a stand-in for the runtime's boto3 (`scripts/package_driver.py`):
 
-1. the deploy step an operator runs (`zappa manage <stage> migrate`, `createsuperuser`);
-2. the cold start measured: an API Gateway `/health` event, then signing in through the API;
+1. the deploy step an operator runs (`zappa manage <stage> migrate`, `createsuperuser`, `enrol_totp_device`);
+2. the cold start measured: an API Gateway `/health` event, then signing in through the API (with the
+   one-time code of the enrolled device, computed from the printed otpauth:// link as an authenticator does);
 3. a signed-in API request, an admin page and each of the stage's scheduled events.
 
     python scripts/package_check.py ARCHIVE RUNTIME_SITE_PACKAGES [--stage production]
@@ -14,8 +15,10 @@ and a stand-in for the runtime's boto3 (`scripts/package_driver.py`):
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -69,7 +72,8 @@ def prepare_aws(endpoint: str, secret_name: str, secret: dict, sender: str) -> N
     boto3.client("ses", **kwargs).verify_domain_identity(Domain=sender.rsplit("@", 1)[-1])
 
 
-def invoke(task: Path, runtime: Path, events: list[dict], env: dict, work: Path) -> list[dict]:
+def invoke(task: Path, runtime: Path, events: list[dict], env: dict, work: Path,
+           output: list[str] | None = None) -> list[dict]:
     events_path, results_path = work / f"events-{uuid.uuid4().hex}.json", work / "results.json"
     events_path.write_text(json.dumps(events))
     completed = subprocess.run(
@@ -78,7 +82,25 @@ def invoke(task: Path, runtime: Path, events: list[dict], env: dict, work: Path)
         env=env, capture_output=True, text=True, timeout=300)
     if completed.returncode != 0:
         raise SystemExit(f"the handler's process failed:\n{completed.stderr[-4000:]}")
+    if output is not None:
+        output.append(completed.stdout)
     return json.loads(results_path.read_text())
+
+
+def totp_code_from_link(output: str) -> str:
+    """The current code of the device whose otpauth:// link `enrol_totp_device` printed (RFC 6238)."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from django_otp.oath import totp
+
+    match = re.search(r"otpauth://totp/\S+", output)
+    if match is None:
+        raise SystemExit(f"FAIL: enrol_totp_device printed no otpauth:// link:\n{output[-2000:]}")
+    query = parse_qs(urlsplit(match[0]).query)
+    secret = query["secret"][0]
+    key = base64.b32decode(secret + "=" * (-len(secret) % 8))
+    digits = int(query.get("digits", ["6"])[0])
+    return f"{totp(key, step=int(query.get('period', ['30'])[0]), digits=digits):0{digits}d}"
 
 
 def response_of(outcome: dict, what: str) -> dict:
@@ -123,13 +145,17 @@ def main() -> int:
                 "AVIATIONWEATHER_BASE_URL": "http://127.0.0.1:9", "OPENWEATHERMAP_BASE_URL": "http://127.0.0.1:9",
                 "WEATHERAPI_BASE_URL": "http://127.0.0.1:9", "ANTHROPIC_BASE_URL": "http://127.0.0.1:9",
             }
+            output: list[str] = []
             for outcome in invoke(task, runtime, [{"manage": "migrate --no-input"},
-                                                  {"manage": f"createsuperuser --no-input --email {OPERATOR}"}],
-                                  env, work):
+                                                  {"manage": f"createsuperuser --no-input --email {OPERATOR}"},
+                                                  {"manage": f"enrol_totp_device {OPERATOR}"}],
+                                  env, work, output):
                 response_of(outcome, "deploy step")
+            # Both stages run production settings, where staff sign in with a one-time code (ADMIN_REQUIRE_OTP).
+            credentials = {"email": OPERATOR, "password": password, "otp_token": totp_code_from_link(output[0])}
 
-            cold = invoke(task, runtime, [HEALTH_EVENT, api_event(
-                "POST", "/api/v1/auth/login/", body={"email": OPERATOR, "password": password})], env, work)
+            cold = invoke(task, runtime, [HEALTH_EVENT, api_event("POST", "/api/v1/auth/login/", body=credentials)],
+                          env, work)
             health = response_of(cold[0], "/health")
             login = response_of(cold[1], "sign-in")
             cold_start = cold[0]["cold_start_seconds"]

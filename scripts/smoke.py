@@ -4,7 +4,9 @@
     python scripts/smoke.py --url https://app.flightschedulepro.com
     make smoke URL=https://app.flightschedulepro.com
 
-Signs in as an operations staff account (SMOKE_EMAIL / SMOKE_PASSWORD, or --email / --password), then:
+Signs in as an operations staff account (SMOKE_EMAIL / SMOKE_PASSWORD, or --email / --password; where staff
+need a one-time code, as in production, also SMOKE_OTP_SECRET / --otp-secret: the `secret=` of the otpauth://
+link `manage.py enrol_totp_device` printed for that account), then:
 health, login, who am I, a free slot from /api/v1/availability/slots/, a booking in it, a reschedule request
 for that booking (generated, then read back and declined), and the booking cancelled again. Everything it
 creates is labelled "smoke test" and cleaned up, even when a later step fails. It books only for the smoke
@@ -14,6 +16,9 @@ runs from any machine with Python 3.11. Exit status 0 means every step passed.
 """
 
 import argparse
+import base64
+import hashlib
+import hmac
 import json
 import os
 import sys
@@ -66,6 +71,16 @@ class Client:
         return payload, elapsed_ms
 
 
+def totp_code(secret: str, *, now: float | None = None, step_seconds: int = 30, digits: int = 6) -> str:
+    """The code an authenticator app shows now for this base32 secret (RFC 6238, as django-otp checks it)."""
+    key = base64.b32decode(secret.strip().replace(" ", "").upper() + "=" * (-len(secret.strip()) % 8))
+    counter = int((time.time() if now is None else now) // step_seconds)
+    digest = hmac.new(key, counter.to_bytes(8, "big"), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    value = int.from_bytes(digest[offset:offset + 4], "big") & 0x7FFFFFFF
+    return f"{value % 10 ** digits:0{digits}d}"
+
+
 def step(name: str, function):
     started = time.monotonic()
     try:
@@ -95,8 +110,10 @@ def run(args) -> None:
         return ", ".join(f"{name} {value}" for name, value in payload.get("checks", {}).items())
 
     def login():
-        payload, _ = client.call("POST", "/api/v1/auth/login/",
-                                 body={"email": args.email, "password": args.password})
+        body = {"email": args.email, "password": args.password}
+        if args.otp_secret:
+            body["otp_token"] = totp_code(args.otp_secret)
+        payload, _ = client.call("POST", "/api/v1/auth/login/", body=body)
         client.token = payload["access"]
         if not payload.get("refresh"):
             raise SmokeFailure("login answered without a refresh token")
@@ -196,6 +213,9 @@ def main(argv=None) -> int:
     parser.add_argument("--url", required=True, help="Base URL of the deployment, e.g. https://app.example.com")
     parser.add_argument("--email", default=os.environ.get("SMOKE_EMAIL"), help="Operations staff login (SMOKE_EMAIL)")
     parser.add_argument("--password", default=os.environ.get("SMOKE_PASSWORD"), help="Its password (SMOKE_PASSWORD)")
+    parser.add_argument("--otp-secret", default=os.environ.get("SMOKE_OTP_SECRET"),
+                        help="Base32 secret of the account's TOTP device, where staff need a one-time code "
+                             "(SMOKE_OTP_SECRET)")
     parser.add_argument("--days-ahead", type=int, default=5, help="Search slots from this many days ahead (5)")
     parser.add_argument("--timeout", type=float, default=30.0, help="Seconds to wait for each answer (30)")
     args = parser.parse_args(argv)

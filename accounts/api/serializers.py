@@ -47,6 +47,12 @@ class UserUpdateSerializer(serializers.Serializer):
 class LoginSerializer(serializers.Serializer):
     email = serializers.EmailField()
     password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+    otp_token = serializers.CharField(
+        required=False, allow_blank=True, max_length=16,
+        help_text="Operations staff (role admin) where one-time passwords are required (production): the "
+                  "current 6-digit code of the authenticator enrolled with manage.py enrol_totp_device. "
+                  "Without it the answer is 401 with code otp_required; a wrong or reused code is 401 "
+                  "otp_invalid. Students and instructors leave it out.")
 
 
 class LoginResponseSerializer(serializers.Serializer):

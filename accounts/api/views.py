@@ -28,8 +28,8 @@ class LoginView(APIView):
         serializer = LoginSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
-            user = services.user_login(**serializer.validated_data, ip_address=services.client_ip(request),
-                                       request=request)
+            user = services.user_login(**serializer.validated_data, second_factor=True,
+                                       ip_address=services.client_ip(request), request=request)
         except services.LoginThrottled as exc:
             response = Response(exc.as_body(), status=exc.status_code)
             response["Retry-After"] = str(exc.extra["retry_after_seconds"])

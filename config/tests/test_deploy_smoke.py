@@ -112,3 +112,32 @@ def test_smoke_needs_credentials():
     result = smoke("http://127.0.0.1:9")
     assert result.returncode == 2
     assert "SMOKE_EMAIL and SMOKE_PASSWORD" in result.stderr
+
+
+def _device_secret(device) -> str:
+    from urllib.parse import parse_qs, urlsplit
+
+    return parse_qs(urlsplit(device.config_url).query)["secret"][0]
+
+
+@pytest.mark.django_db
+def test_the_smoke_computes_the_code_an_authenticator_shows(staff):
+    from accounts.otp import totp_device_enrol
+    from accounts.tests.test_staff_otp_login import current_code
+
+    device = totp_device_enrol(user=staff)
+    assert smoke_script.totp_code(_device_secret(device)) == current_code(device)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_where_staff_need_a_code_the_smoke_signs_in_with_the_devices_secret(live_server, school, settings):
+    from accounts.otp import totp_device_enrol
+
+    settings.ADMIN_REQUIRE_OTP = True
+    secret = _device_secret(totp_device_enrol(user=school["staff"]))
+    refused = smoke(live_server.url, email="smoke@example.com")
+    assert refused.returncode == 1 and "otp_required" in refused.stdout
+    result = smoke(live_server.url, "--otp-secret", secret, email="smoke@example.com")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "[ ok ] login" in result.stdout and result.stdout.strip().endswith("Smoke test passed.")
