@@ -1,7 +1,8 @@
 """CloudWatch alarms, the main dashboard and log retention for one deployed stage.
 
 The alarms are the ones operators were promised: weather provider failures over 5 %, notification delivery
-under 90 %, Lambda errors over 5 %, API 5xx over 5 % and RDS CPU over 80 %. The app's own figures come from the
+under 90 %, Lambda errors over 5 %, API 5xx over 5 % and RDS CPU over 80 %, plus one heartbeat per scheduled job
+that fires when the job stops reporting runs (missing data breaches). The app's own figures come from the
 Embedded Metric Format lines the jobs print (`audit.metrics.emit`, namespace FlightSchedulePro); the rest are
 the metrics AWS keeps for Lambda, API Gateway and RDS. Percentages AWS does not publish are metric math.
 
@@ -11,7 +12,8 @@ run compares and reports "unchanged" instead of rewriting it (put_metric_alarm w
 
 import hashlib
 import json
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
 NAMESPACE = "FlightSchedulePro"
@@ -35,6 +37,22 @@ WEATHER_SUCCESS = ("WeatherProviderSuccessRate", {"Job": "weather-monitor"})
 DELIVERY_RATE = ("NotificationDeliveryRate", {})
 DETECTION_LATENCY = ("DetectionToNotificationSeconds", {})
 
+# Each scheduled job (the Zappa event's function), the Job dimension its runs report under
+# (config.request_context.job_context writes JobRuns on every run, failed ones included) and its alarm.
+JOB_RUNS = "JobRuns"
+JOB_HEARTBEATS = {
+    "weather.jobs.run_monitor": ("weather-monitor", "WeatherMonitorHeartbeat"),
+    "rescheduling.jobs.run_deadlines": ("reschedule-deadlines", "RescheduleDeadlinesHeartbeat"),
+    "notifications.jobs.run_delivery": ("notifications.run_delivery", "NotificationDeliveryHeartbeat"),
+}
+# The contract's rates, for when the stage's events cannot be read from zappa_settings.json.
+DEFAULT_JOB_RATES_MINUTES = {"weather.jobs.run_monitor": 10, "rescheduling.jobs.run_deadlines": 5,
+                             "notifications.jobs.run_delivery": 2}
+# A heartbeat fires after this many scheduled runs in a row reported nothing: one late or lost run is not news.
+HEARTBEAT_MISSED_RUNS = 3
+_RATE = re.compile(r"rate\((\d+) (minute|minutes|hour|hours|day|days)\)")
+_RATE_MINUTES = {"minute": 1, "minutes": 1, "hour": 60, "hours": 60, "day": 1440, "days": 1440}
+
 
 @dataclass(frozen=True)
 class StageResources:
@@ -46,6 +64,8 @@ class StageResources:
     api_name: str  # the API Gateway REST API; Zappa gives it the function's name
     db_instance: str  # the RDS instance identifier (docs/DEPLOYMENT.md names it the same way)
     log_retention_days: int
+    # (Zappa event function, minutes between runs) of each scheduled job of the stage.
+    job_rates: tuple[tuple[str, int], ...] = field(default=tuple(DEFAULT_JOB_RATES_MINUTES.items()))
 
     @property
     def log_group(self) -> str:
@@ -75,7 +95,49 @@ def stage_resources(*, stage: str, settings_file: Path | None = None, region: st
         api_name=api_name or function_name,
         db_instance=db_instance or default_name,
         log_retention_days=int(retention),
+        job_rates=_job_rates(config.get("events")),
     )
+
+
+def _job_rates(events: list[dict] | None) -> tuple[tuple[str, int], ...]:
+    if events is None:
+        return tuple(DEFAULT_JOB_RATES_MINUTES.items())
+    rates = []
+    for event in events:
+        function = event.get("function")
+        match = _RATE.fullmatch(event.get("expression", "").strip())
+        if function not in JOB_HEARTBEATS:
+            continue
+        # A cron expression has no single interval: the contract's rate is the expected one.
+        minutes = int(match[1]) * _RATE_MINUTES[match[2]] if match else DEFAULT_JOB_RATES_MINUTES[function]
+        rates.append((function, minutes))
+    return tuple(rates)
+
+
+def heartbeat_alarms(resources: StageResources) -> list[dict]:
+    """One alarm per scheduled job on its JobRuns: it fires when HEARTBEAT_MISSED_RUNS runs in a row did not
+    report, because the schedule is off or every invocation dies before the job starts. No data is the
+    very thing watched here, so missing data breaches."""
+    alarms = []
+    for function, minutes in resources.job_rates:
+        job, short = JOB_HEARTBEATS[function]
+        period = max(60, minutes * 60)
+        alarms.append({
+            "AlarmName": resources.alarm_name(short),
+            "AlarmDescription": (f"{function} reported no run in {HEARTBEAT_MISSED_RUNS} periods of {minutes} "
+                                 f"minutes in a row (it is scheduled every {minutes} minutes)."),
+            "Namespace": NAMESPACE,
+            "MetricName": JOB_RUNS,
+            "Dimensions": [{"Name": "Job", "Value": job}],
+            "Statistic": "Sum",
+            "Period": period,
+            "ComparisonOperator": "LessThanThreshold",
+            "Threshold": 1.0,
+            "EvaluationPeriods": HEARTBEAT_MISSED_RUNS,
+            "DatapointsToAlarm": HEARTBEAT_MISSED_RUNS,
+            "TreatMissingData": "breaching",
+        })
+    return alarms
 
 
 def _zappa_stage(path: Path, stage: str) -> dict:
@@ -189,6 +251,7 @@ def alarm_definitions(resources: StageResources, *, sns_topic_arn: str | None = 
             # A database that stops reporting is itself a problem.
             "TreatMissingData": "breaching",
         },
+        *heartbeat_alarms(resources),
     ]
     actions = [sns_topic_arn] if sns_topic_arn else []
     tags = [{"Key": "Project", "Value": "FlightSchedulePro"}, {"Key": "Stage", "Value": resources.stage}]
@@ -245,6 +308,10 @@ def dashboard_body(resources: StageResources, *, alarm_arns: list[str]) -> dict:
         graph("RDS free storage (bytes)", [["AWS/RDS", "FreeStorageSpace", "DBInstanceIdentifier", db]],
               x=12, y=29, stat="Minimum"),
     ]
+    job_metrics = [[NAMESPACE, metric, "Job", JOB_HEARTBEATS[function][0]]
+                   for function, _ in resources.job_rates for metric in (JOB_RUNS, "JobFailures")]
+    if job_metrics:
+        widgets.append(graph("Scheduled job runs and failures", job_metrics, x=0, y=35, width=24))
     return {"start": "-PT12H", "periodOverride": "inherit", "widgets": widgets}
 
 

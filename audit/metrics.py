@@ -55,3 +55,15 @@ def emit(metrics: dict[str, float], *, units: dict[str, str] | None = None,
     out.write(json.dumps(payload, separators=(",", ":")) + "\n")
     out.flush()
     return payload
+
+
+# Every run of a scheduled job reports these, with the dimension Job=<name>, whether it finished, was skipped
+# (another run held the lock) or raised: the heartbeat alarms (audit.alarms) watch JobRuns, so a job that
+# stops running alarms even though it writes none of its own figures.
+JOB_RUNS, JOB_FAILURES, JOB_SECONDS = "JobRuns", "JobFailures", "JobSeconds"
+
+
+def emit_job_run(job: str, *, failed: bool, seconds: float, stream=None) -> dict:
+    return emit({JOB_RUNS: 1, JOB_FAILURES: int(failed), JOB_SECONDS: round(seconds, 3)},
+                units={JOB_RUNS: "Count", JOB_FAILURES: "Count", JOB_SECONDS: "Seconds"},
+                dimensions={"Job": job}, stream=stream)

@@ -32,6 +32,13 @@ def alarms_by_name(session) -> dict:
     return {a["AlarmName"]: a for a in session.client("cloudwatch").describe_alarms()["MetricAlarms"]}
 
 
+HEARTBEATS = {
+    "FlightSchedulePro-production-WeatherMonitorHeartbeat",
+    "FlightSchedulePro-production-RescheduleDeadlinesHeartbeat",
+    "FlightSchedulePro-production-NotificationDeliveryHeartbeat",
+}
+
+
 def test_creates_the_five_promised_alarms_with_their_thresholds(aws):
     output = create_alarms("--stage", "production")
     alarms = alarms_by_name(aws)
@@ -41,7 +48,7 @@ def test_creates_the_five_promised_alarms_with_their_thresholds(aws):
         "FlightSchedulePro-production-LambdaErrorRate",
         "FlightSchedulePro-production-Api5xxRate",
         "FlightSchedulePro-production-RdsCpuHigh",
-    }
+    } | HEARTBEATS
     weather = alarms["FlightSchedulePro-production-WeatherProviderFailures"]
     assert (weather["ComparisonOperator"], weather["Threshold"]) == ("GreaterThanThreshold", 5.0)
     queries = {q["Id"]: q for q in weather["Metrics"]}
@@ -72,7 +79,41 @@ def test_creates_the_five_promised_alarms_with_their_thresholds(aws):
     assert (cpu["Namespace"], cpu["MetricName"], cpu["Threshold"]) == ("AWS/RDS", "CPUUtilization", 80.0)
     assert cpu["Dimensions"] == [{"Name": "DBInstanceIdentifier", "Value": "flight-schedule-pro-production"}]
 
-    assert "0 updated, 0 unchanged" in output and "7 created" in output
+    assert "0 updated, 0 unchanged" in output and "10 created" in output
+
+
+def test_each_scheduled_job_has_a_heartbeat_on_its_runs_where_missing_data_breaches(aws):
+    create_alarms("--stage", "production")
+    alarms = alarms_by_name(aws)
+    expected = {  # alarm: (Job dimension the job's runs report under, minutes between runs in zappa_settings.json)
+        "FlightSchedulePro-production-WeatherMonitorHeartbeat": ("weather-monitor", 10),
+        "FlightSchedulePro-production-RescheduleDeadlinesHeartbeat": ("reschedule-deadlines", 5),
+        "FlightSchedulePro-production-NotificationDeliveryHeartbeat": ("notifications.run_delivery", 2),
+    }
+    for name, (job, minutes) in expected.items():
+        alarm = alarms[name]
+        assert (alarm["Namespace"], alarm["MetricName"]) == (NAMESPACE, "JobRuns")
+        assert alarm["Dimensions"] == [{"Name": "Job", "Value": job}]
+        assert (alarm["Statistic"], alarm["Period"]) == ("Sum", minutes * 60)
+        assert (alarm["ComparisonOperator"], alarm["Threshold"]) == ("LessThanThreshold", 1.0)
+        assert (alarm["EvaluationPeriods"], alarm["DatapointsToAlarm"]) == (3, 3)
+        assert alarm["TreatMissingData"] == "breaching"
+
+
+def test_a_changed_schedule_updates_only_that_jobs_heartbeat(aws, tmp_path):
+    from config.tests.deploy_support import ROOT
+
+    stages = json.loads((ROOT / "zappa_settings.json").read_text())
+    create_alarms("--stage", "staging")
+    for event in stages["common"]["events"]:
+        if event["function"] == "weather.jobs.run_monitor":
+            event["expression"] = "rate(15 minutes)"
+    changed = tmp_path / "zappa_settings.json"
+    changed.write_text(json.dumps(stages))
+    output = create_alarms("--stage", "staging", "--settings-file", str(changed))
+    assert "0 created, 1 updated, 9 unchanged" in output
+    assert "updated   alarm     FlightSchedulePro-staging-WeatherMonitorHeartbeat" in output
+    assert alarms_by_name(aws)["FlightSchedulePro-staging-WeatherMonitorHeartbeat"]["Period"] == 900
 
 
 def test_builds_the_main_dashboard_and_sets_log_retention_per_stage(aws):
@@ -83,7 +124,7 @@ def test_builds_the_main_dashboard_and_sets_log_retention_per_stage(aws):
     titles = [w["properties"].get("title") for w in body["widgets"]]
     assert "Weather provider success rate (%)" in titles and "Notification delivery rate (%)" in titles
     alarm_widget = next(w for w in body["widgets"] if w["type"] == "alarm")
-    assert len(alarm_widget["properties"]["alarms"]) == 5
+    assert len(alarm_widget["properties"]["alarms"]) == 8
     assert all(arn.startswith("arn:aws:cloudwatch:us-east-1:") for arn in alarm_widget["properties"]["alarms"])
     retention = {g["logGroupName"]: g.get("retentionInDays")
                  for g in logs.describe_log_groups(logGroupNamePrefix="/aws/lambda/")["logGroups"]}
@@ -97,7 +138,7 @@ def test_a_second_run_changes_nothing(aws):
     create_alarms("--stage", "production")
     before = alarms_by_name(aws)
     output = create_alarms("--stage", "production")
-    assert "0 created, 0 updated, 7 unchanged" in output
+    assert "0 created, 0 updated, 10 unchanged" in output
     after = alarms_by_name(aws)
     # Not rewritten: put_metric_alarm would have bumped the configuration timestamp.
     assert {n: a["AlarmConfigurationUpdatedTimestamp"] for n, a in after.items()} == {
@@ -107,7 +148,7 @@ def test_a_second_run_changes_nothing(aws):
 def test_adding_an_sns_topic_updates_every_alarm(aws):
     create_alarms("--stage", "production")
     output = create_alarms("--stage", "production", "--sns-topic-arn", TOPIC)
-    assert "0 created, 5 updated, 2 unchanged" in output
+    assert "0 created, 8 updated, 2 unchanged" in output
     for alarm in alarms_by_name(aws).values():
         assert alarm["AlarmActions"] == [TOPIC] and alarm["OKActions"] == [TOPIC]
 
@@ -158,7 +199,7 @@ def test_production_gets_its_throttling_and_a_waf_rate_rule_once(aws):
     assert [list(r["Action"]) for r in acl["Rules"]] == [["Block"]]
 
     again = create_alarms("--stage", "production")
-    assert "0 created, 0 updated, 9 unchanged" in again
+    assert "0 created, 0 updated, 12 unchanged" in again
     assert len(wafv2.list_web_acls(Scope="REGIONAL")["WebACLs"]) == 1
 
 

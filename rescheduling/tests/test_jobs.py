@@ -92,6 +92,7 @@ def test_command_prints_a_one_line_summary_and_the_metrics(now, owner, colleague
     out = StringIO()
     call_command("run_reschedule_deadlines", stdout=out)
     assert out.getvalue().strip() == "Reschedule deadlines: 1 expired, 0 reminded, 0 held flights cancelled."
-    emf = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    *_, emf, heartbeat = [json.loads(line) for line in capsys.readouterr().out.strip().splitlines()]
     assert emf["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "FlightSchedulePro"
     assert emf["RescheduleRequestsExpired"] == 1
+    assert (heartbeat["Job"], heartbeat["JobRuns"], heartbeat["JobFailures"]) == ("reschedule-deadlines", 1, 0)
