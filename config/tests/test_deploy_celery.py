@@ -160,3 +160,16 @@ def test_the_delivery_job_runs_on_the_worker_and_sends_what_was_left_pending(bro
     pending.refresh_from_db()
     assert pending.status == "sent"
     assert [m["Subject"] for m in smtp.to(owner.email)] == ["New times for your flight"]
+
+
+def test_sqs_stays_unsupported_only_while_its_worker_needs_pycurl():
+    """docs/DEPLOYMENT.md (section 10) documents Redis as the broker: consuming SQS needs pycurl, whose only
+    wheel for CPython 3.11 on Linux is built for a newer glibc than Lambda's. When kombu stops requiring pycurl
+    for SQS this fails: then add celery[sqs] to requirements/production.txt and test it on moto's SQS."""
+    from importlib.metadata import requires
+
+    sqs_requirements = [r for r in requires("kombu") if 'extra == "sqs"' in r]
+    assert any(r.startswith("pycurl") for r in sqs_requirements), sqs_requirements
+    production = (ROOT / "requirements" / "production.txt").read_text() + (
+        ROOT / "requirements" / "base.txt").read_text()
+    assert "[sqs]" not in production and "pycurl" not in production
