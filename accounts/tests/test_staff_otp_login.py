@@ -136,3 +136,44 @@ class TestGuessingCodesIsThrottled:
         response = api.post(LOGIN, {"email": staff.email, "password": TEST_PASSWORD,
                                     "otp_token": current_code(device)})
         assert response.status_code == 200
+
+
+@pytest.mark.django_db
+class TestStaffSessionsOnTheApi:
+    """A staff session from the web pages' password-only sign-in does not open the API where codes are
+    required; one confirmed with a code at the admin's sign-in does."""
+
+    def test_a_password_only_staff_session_is_refused(self, otp_required, staff):
+        from django.test import Client
+
+        client = Client()
+        client.force_login(staff)
+        response = client.get("/api/v1/users/")
+        assert response.status_code == 401
+        assert response.json()["code"] == "otp_required"
+
+    def test_a_session_confirmed_with_a_code_at_the_admin_opens_the_api(self, otp_required, staff):
+        from django.test import Client
+
+        device = totp_device_enrol(user=staff)
+        client = Client()
+        signed_in = client.post("/admin/login/?next=/admin/", {
+            "username": staff.email, "password": TEST_PASSWORD, "otp_device": device.persistent_id,
+            "otp_token": current_code(device)})
+        assert signed_in.status_code == 302
+        assert client.get("/api/v1/users/").status_code == 200
+
+    def test_students_sessions_are_untouched(self, otp_required, owner):
+        from django.test import Client
+
+        client = Client()
+        client.force_login(owner)
+        assert client.get("/api/v1/auth/me/").status_code == 200
+
+    def test_without_the_setting_a_staff_session_is_enough(self, settings, staff):
+        from django.test import Client
+
+        settings.ADMIN_REQUIRE_OTP = False
+        client = Client()
+        client.force_login(staff)
+        assert client.get("/api/v1/users/").status_code == 200
