@@ -129,7 +129,7 @@ def main() -> int:
             if source.exists():
                 (runtime / name).symlink_to(source)
         database = fresh_database(os.environ.get("PACKAGE_CHECK_DATABASE", "postgres://postgres@127.0.0.1:5432"),
-                                  "fsp_package_check")
+                                  os.environ.get("PACKAGE_CHECK_DATABASE_NAME", "fsp_package_check"))
         password = uuid.uuid4().hex
         with moto_server() as endpoint:
             secret_name = variables["AWS_SECRETS_NAME"]
@@ -160,7 +160,7 @@ def main() -> int:
             login = response_of(cold[1], "sign-in")
             cold_start = cold[0]["cold_start_seconds"]
             print(f"/health:       {health['statusCode']} {health['body'][:80]}")
-            print(f"sign-in:       {login['statusCode']}")
+            print(f"sign-in:       {login['statusCode']} (password and the enrolled device's one-time code)")
             if health["statusCode"] != 200:
                 problems.append(f"/health answered {health['statusCode']}")
             if login["statusCode"] != 200:

@@ -6,7 +6,8 @@
 # (scripts/package_check.py): /health, signing in, a signed-in API request, an admin page and each scheduled
 # event. Prints the zipped and unzipped sizes and the cold start. Nothing is sent to AWS; pip and Zappa fetch
 # wheels from PyPI. Needs the test virtualenv (make test installs it) and PostgreSQL on 127.0.0.1:5432 (or
-# PACKAGE_CHECK_DATABASE=postgres://user@host:port). About 4 minutes here, most of it pip and zappa package.
+# PACKAGE_CHECK_DATABASE=postgres://user@host:port; the check drops and recreates the database
+# PACKAGE_CHECK_DATABASE_NAME, fsp_package_check by default). About 4 minutes here, most of it pip and zappa package.
 #
 #   bash scripts/package_check.sh [stage]        # stage defaults to production
 #   KEEP=1 bash scripts/package_check.sh         # keep the archive and print where it is
