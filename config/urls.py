@@ -14,7 +14,7 @@ api_v1 = [
     path("", include("weather.api.urls")),
     path("", include("rescheduling.api.urls")),
     path("", include("notifications.api.urls")),
-    path("", include("audit.api.urls")),
+    path("", include("operations.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as its own request, so the page needs no inline script.
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),

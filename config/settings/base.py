@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "weather",
     "rescheduling",
     "notifications",
+    "operations",
     "web",
     "config.apps.BackgroundWorkConfig",
 ]

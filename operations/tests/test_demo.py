@@ -8,7 +8,7 @@ from django.test import override_settings
 from accounts.models import User
 from availability import selectors as availability
 from availability.models import AvailabilityPattern
-from bookings.demo import daylight_pattern_rows
+from operations.demo import daylight_pattern_rows
 from bookings.models import Aircraft, Airport, Booking
 
 PACIFIC = zoneinfo.ZoneInfo("America/Los_Angeles")

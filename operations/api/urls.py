@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from audit.api.views import AuditEventViewSet, MetricsView
+from operations.api.views import AuditEventViewSet, MetricsView
 
 router = SimpleRouter()
 router.register("audit-events", AuditEventViewSet, basename="audit-event")

@@ -5,7 +5,8 @@ from rest_framework.views import APIView
 
 from accounts.permissions import IsAdmin
 from audit import selectors
-from audit.api.serializers import (
+from operations import selectors as operations_selectors
+from operations.api.serializers import (
     AuditEventFilterSerializer,
     AuditEventSerializer,
     MetricsPeriodSerializer,
@@ -50,4 +51,4 @@ class MetricsView(APIView):
     def get(self, request):
         period = MetricsPeriodSerializer(data=request.query_params)
         period.is_valid(raise_exception=True)
-        return Response(MetricsSerializer(selectors.school_metrics(**period.validated_data)).data)
+        return Response(MetricsSerializer(operations_selectors.school_metrics(**period.validated_data)).data)

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+from accounts.models import Role
 from availability.models import AvailabilityPattern
 from availability.selectors import END_OF_DAY
 from bookings import services
@@ -205,7 +206,6 @@ def seed_large_bookings(*, students, instructors, aircraft, home: Airport, days:
 def seed_school(*, people, large_instructors=(), large_students=(), large_aircraft: int = 0, days: int = 7,
                 now=None) -> dict:
     """Everything seed_demo adds on top of the people: fleet, availability, bookings; and the large school."""
-    from accounts.models import Role
 
     now = now or timezone.now()
     home, fleet = seed_fleet()

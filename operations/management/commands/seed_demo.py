@@ -3,7 +3,9 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts.demo import DEMO_PASSWORD, seed_large_people, seed_people
-from bookings.demo import seed_school
+from operations.demo import seed_school
+from weather.jobs import run_monitor
+from weather.providers.demo import HORIZON_HOURS
 
 
 class Command(BaseCommand):
@@ -31,9 +33,6 @@ class Command(BaseCommand):
         # One weather run now, so the demo shows weather statuses before the first scheduled run. The small
         # demo school is judged as far as the demo provider forecasts, so more states show; a large
         # load-test school keeps the configured lookahead.
-        from weather.jobs import run_monitor
-        from weather.providers.demo import HORIZON_HOURS
-
         large = bool(options["students"] or options["instructors"] or options["aircraft"])
         weather = run_monitor(hours=None if large else HORIZON_HOURS)
         self.stdout.write(f"Weather checked for {weather.get('bookings', 0)} upcoming bookings: "
