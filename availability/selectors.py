@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from availability.models import AvailabilityException, AvailabilityPattern
+from bookings.selectors import active_bookings_for_parties, aircraft_in_maintenance_ids
 from config.exceptions import ApplicationError, NotFoundError
 
 Interval = tuple[datetime, datetime]
@@ -243,8 +244,6 @@ def free_intervals(*, start: datetime, end: datetime, instructor_ids=(), aircraf
     Instructors and aircraft: weekly patterns minus exceptions minus active bookings; an aircraft in
     maintenance has no free time. Students: the whole range minus their active bookings.
     """
-    from bookings.selectors import active_bookings_for_parties, aircraft_in_maintenance_ids
-
     instructor_ids, aircraft_ids, student_ids = list(instructor_ids), list(aircraft_ids), list(student_ids)
     result = scheduled_intervals(start=start, end=end, instructor_ids=instructor_ids, aircraft_ids=aircraft_ids)
     for aircraft_id in aircraft_in_maintenance_ids(aircraft_ids):

@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Case, DateTimeField, F, Q, Value, When
 from django.utils import timezone
 
+from accounts.selectors import operations_staff
 from audit.services import audit_record, audit_record_many
 from config.exceptions import ApplicationError, NotFoundError
 from notifications import channels
@@ -310,8 +311,6 @@ def _record_failure(*, notification: Notification, token: str, error: channels.D
 
 
 def _tell_operations_staff(*, notification: Notification, attempts: int, last_error: str) -> None:
-    from accounts.selectors import operations_staff
-
     notify(
         kind=NotificationKind.DELIVERY_FAILED, recipients=list(operations_staff()),
         idempotency_key=f"delivery_failed:{notification.pk}", booking=notification.booking,

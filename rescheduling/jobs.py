@@ -16,11 +16,16 @@ from datetime import datetime, timedelta  # noqa: E402
 from django.db import transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from audit.metrics import emit  # noqa: E402
 from audit.services import audit_record  # noqa: E402
-from bookings.services.squawks import offer_missing_maintenance_options  # noqa: E402
+from bookings.models import BookingStatus  # noqa: E402
+from bookings.selectors import bookings_for_weather_monitor  # noqa: E402
+from bookings.services import booking_cancel  # noqa: E402
 from bookings.services.standby import standby_expire_due  # noqa: E402
 from config.exceptions import ApplicationError  # noqa: E402
 from config.request_context import job_context  # noqa: E402
+from notifications.services import notify  # noqa: E402
+from rescheduling.holds import offer_missing_maintenance_options  # noqa: E402
 from rescheduling.models import REMINDER_BEFORE_EXPIRY, RequestStatus, RescheduleRequest  # noqa: E402
 from rescheduling.services import request_snapshot  # noqa: E402
 
@@ -32,8 +37,6 @@ FALLBACK_CANCEL_REASON = "Weather: the flight was still on weather hold at its d
 
 
 def _notify(**kwargs) -> None:
-    from notifications.services import notify
-
     notify(**kwargs)
 
 
@@ -86,10 +89,6 @@ def send_reminders(*, now: datetime, progress: Callable[[], None] | None = None)
 
 
 def cancel_unresolved_holds(*, now: datetime, progress: Callable[[], None] | None = None) -> int:
-    from bookings.models import BookingStatus
-    from bookings.selectors import bookings_for_weather_monitor
-    from bookings.services import booking_cancel
-
     cancelled = 0
     held = bookings_for_weather_monitor(start=now - HELD_LOOKBACK, end=now).filter(status=BookingStatus.WEATHER_HOLD)
     for booking in list(held):
@@ -115,8 +114,6 @@ def cancel_unresolved_holds(*, now: datetime, progress: Callable[[], None] | Non
 def run_deadlines(event=None, context=None, *, now: datetime | None = None,
                   progress: Callable[[], None] | None = None) -> dict:
     """Zappa, Celery beat and `manage.py run_reschedule_deadlines` all call this."""
-    from audit.metrics import emit
-
     now = now or timezone.now()
     with job_context("reschedule-deadlines"):
         summary = {

@@ -6,6 +6,8 @@ import zoneinfo
 from dataclasses import dataclass
 from datetime import datetime
 
+from accounts.models import User
+from bookings.models import Aircraft
 from rescheduling import claude
 from rescheduling.models import OptionSource
 from rescheduling.solver import Candidate
@@ -108,8 +110,6 @@ def candidate_payload(candidate: Candidate, *, tz: zoneinfo.ZoneInfo, names: Nam
 
 
 def load_names(candidates: list[Candidate]) -> Names:
-    from accounts.models import User
-    from bookings.models import Aircraft
 
     instructor_ids = {c.instructor_id for c in candidates if c.instructor_id}
     aircraft_ids = {c.aircraft_id for c in candidates}

@@ -9,8 +9,12 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts.selectors import operations_staff
 from audit.services import audit_record
+from bookings.models import ACTIVE_STATUSES, Booking, HoldReason
+from bookings.services import booking_create, booking_mark_rescheduled
 from config.exceptions import ApplicationError, ConflictError, ForbiddenError
+from notifications.services import notify
 from rescheduling import ranking, solver
 from rescheduling.models import (
     DECIDE_BEFORE_DEPARTURE,
@@ -20,6 +24,7 @@ from rescheduling.models import (
     RescheduleOption,
     RescheduleRequest,
 )
+from weather import selectors as weather_selectors
 
 logger = logging.getLogger(__name__)
 
@@ -41,8 +46,6 @@ def request_snapshot(request: RescheduleRequest) -> dict:
 
 
 def _reload_booking(booking):
-    from bookings.models import Booking
-
     return Booking.objects.select_related(*BOOKING_PARTS).get(pk=booking.pk)
 
 
@@ -59,8 +62,6 @@ def _may_decide(request: RescheduleRequest, actor) -> None:
 
 
 def _notify(**kwargs) -> None:
-    from notifications.services import notify
-
     notify(**kwargs)
 
 
@@ -70,8 +71,6 @@ def request_expiry(*, booking, now: datetime) -> datetime:
 
 def reschedule_request_open(*, booking, now: datetime | None = None, reasons=(), actor=None) -> RescheduleRequest:
     """Offer up to three ranked options for `booking`, superseding any pending request for it."""
-    from bookings.models import ACTIVE_STATUSES, HoldReason
-
     now = now or timezone.now()
     booking = _reload_booking(booking)
     if booking.status not in ACTIVE_STATUSES:
@@ -79,12 +78,18 @@ def reschedule_request_open(*, booking, now: datetime | None = None, reasons=(),
             f"A {booking.get_status_display().lower()} booking cannot be rescheduled.",
             code="booking_not_reschedulable", fields={"booking": ["This booking is no longer active."]},
         )
+    options = reschedule_options_find(booking=booking, now=now)
+    return reschedule_request_store(booking=booking, now=now, reasons=list(reasons), actor=actor, options=options)
+
+
+def reschedule_options_find(*, booking, now: datetime) -> list[ranking.RankedCandidate]:
+    """The solver's candidates for `booking`, ranked (by Claude when configured). Call it with no transaction
+    open: Claude may take its whole timeout, and no row should stay locked meanwhile."""
     grounded = booking.hold_reason == HoldReason.MAINTENANCE
     candidates = solver.find_candidates(booking=booking, now=now, unavailable=_declined_slots(booking),
                                         same_time_first=grounded)
-    options = ranking.rank_options(booking=booking, candidates=candidates,
-                                   pinned_start=booking.start if grounded else None)
-    return _store_request(booking=booking, now=now, reasons=list(reasons), actor=actor, options=options)
+    return ranking.rank_options(booking=booking, candidates=candidates,
+                                pinned_start=booking.start if grounded else None)
 
 
 class RescheduleThrottled(ApplicationError):
@@ -107,10 +112,8 @@ def reschedule_request_open_on_demand(*, booking, actor, now: datetime | None = 
 
 
 @transaction.atomic
-def _store_request(*, booking, now: datetime, reasons: list[str], actor,
+def reschedule_request_store(*, booking, now: datetime, reasons: list[str], actor,
                    options: list[ranking.RankedCandidate]) -> RescheduleRequest:
-    from bookings.models import Booking
-
     # One opener at a time per booking, so two monitors racing cannot leave two pending requests.
     Booking.objects.select_for_update().filter(pk=booking.pk).first()
     pending = list(RescheduleRequest.objects.filter(booking=booking, status=RequestStatus.PENDING))
@@ -145,7 +148,6 @@ def _store_request(*, booking, now: datetime, reasons: list[str], actor,
                 event_at=detected_at)
     else:
         # Nobody can choose among nothing: operations staff arrange a time by hand.
-        from accounts.selectors import operations_staff
 
         logger.warning("No reschedule options found for booking %s", booking.pk)
         _notify(kind="no_options", recipients=list(operations_staff()), booking=booking,
@@ -180,8 +182,6 @@ def reschedule_requests_supersede(*, booking, reason: str, now: datetime | None 
 def _slot_problem(*, option: RescheduleOption, booking, now: datetime) -> str | None:
     """What only this app knows against the slot (an instructor's mark, the clock, the weather); None when it
     still holds. Maintenance, availability and overlaps are checked by `booking_create` under its locks."""
-    from weather import selectors as weather_selectors
-
     if option.unavailable_at is not None:
         return "The instructor marked this option unavailable."
     if option.start <= now:
@@ -216,8 +216,6 @@ def reschedule_request_accept(*, request: RescheduleRequest, option_id, actor, n
 
 @transaction.atomic
 def _accept(*, request: RescheduleRequest, option_id, actor, now: datetime):
-    from bookings.models import Booking
-    from bookings.services import booking_create, booking_mark_rescheduled
 
     # The request row is the lock: a second accept waits here, then finds it no longer pending.
     locked = RescheduleRequest.objects.select_for_update().get(pk=request.pk)
@@ -273,8 +271,6 @@ def _accept(*, request: RescheduleRequest, option_id, actor, now: datetime):
 @transaction.atomic
 def reschedule_request_decline(*, request: RescheduleRequest, actor, now: datetime | None = None) -> RescheduleRequest:
     """The student turns every option down; operations staff are alerted to sort it out by hand."""
-    from accounts.selectors import operations_staff
-
     now = now or timezone.now()
     _may_decide(request, actor)
     if not _close(request=request, status=RequestStatus.DECLINED, reason="declined", now=now, actor=actor):

@@ -15,6 +15,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
+from accounts.models import Role
+from accounts.selectors import users_with_role
+from availability.selectors import free_intervals
+from bookings.models import AircraftStatus, Booking, BookingStatus
+from bookings.selectors import aircraft_list
+from weather import selectors as weather_selectors
+
 SEARCH_DAYS = 7
 EARLIEST_AFTER_NOW = timedelta(hours=2)
 GRID = timedelta(minutes=30)
@@ -177,8 +184,6 @@ def pick_spread(candidates: list[Candidate], limit: int) -> list[Candidate]:
 
 
 def _usual_local_hours(*, student_id: int, now: datetime, fallback: datetime, tz: zoneinfo.ZoneInfo) -> list[float]:
-    from bookings.models import Booking, BookingStatus
-
     # A read of the student's own history; the bookings app offers no selector for this aggregate.
     history = (
         Booking.objects.filter(student_id=student_id, start__lt=now)
@@ -197,8 +202,6 @@ def _usual_local_hours(*, student_id: int, now: datetime, fallback: datetime, tz
 
 
 def _instructor_order(booking) -> list[int] | None:
-    from accounts.models import Role
-    from accounts.selectors import users_with_role
 
     if booking.instructor_id is None:
         return None
@@ -209,8 +212,6 @@ def _instructor_order(booking) -> list[int] | None:
 def _aircraft_order(booking) -> list:
     """The booking's aircraft (unless it is in maintenance), then the others of its model: the rows, as the
     weather judges their limits."""
-    from bookings.models import AircraftStatus
-    from bookings.selectors import aircraft_list
 
     same_model = (
         aircraft_list(filters={"model": booking.aircraft.model, "status": AircraftStatus.AVAILABLE})
@@ -228,8 +229,6 @@ def _judge_slots(*, booking, slots: list[Slot], fleet: dict, now: datetime) -> l
     Aircraft with the same crosswind limit and IFR equipment are judged alike, so the forecasts are judged
     once per such profile (one `window_verdicts` call each, usually one or two), not once per aircraft.
     """
-    from weather import selectors as weather_selectors
-
     wanted = sorted({aid for slot in slots for aid in slot.free_aircraft})
 
     def profile(aid: int):
@@ -277,8 +276,6 @@ def find_candidates(*, booking, now: datetime, limit: int = DEFAULT_LIMIT,
     `same_time_first` (the booking's aircraft is grounded): the booking's own slot is searched too, even
     when it is sooner than the usual two hours ahead, and another aircraft then is ranked first.
     """
-    from availability.selectors import free_intervals
-
     duration = booking.end - booking.start
     first = grid_after(now + EARLIEST_AFTER_NOW)
     last_start = now + timedelta(days=SEARCH_DAYS)

@@ -15,12 +15,16 @@ from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from audit.metrics import emit  # noqa: E402
+from bookings.selectors import bookings_for_weather_monitor  # noqa: E402
 from config.request_context import job_context  # noqa: E402
 from weather import services  # noqa: E402
 from weather.fetching import collect_forecasts  # noqa: E402
-from weather.judging import judge_window, route_points, window_hours  # noqa: E402
+from weather.judging import PRE_FLIGHT, judge_window, route_points, window_hours  # noqa: E402
+from weather.models import WeatherCheck  # noqa: E402
 from weather.providers import configured_providers  # noqa: E402
 from weather.selectors import booking_minimums, minimums_by_level  # noqa: E402
+from weather.signals import verdict_committed  # noqa: E402
 
 logger = logging.getLogger(__name__)
 
@@ -50,13 +54,11 @@ def _single_run():
 def run_monitor(event=None, context=None, *, hours=None, dry_run=False, now=None, booking_ids=None,
                 progress: Callable[[int], None] | None = None) -> dict:
     """Judge every active booking starting within the lookahead (or only `booking_ids` among them, for an
-    operator's "check now") and act on what changed.
+    operator's "check now"), store the verdicts, then let rescheduling act on the ones that call for it.
 
     Safe to run twice and concurrently: a second run with the same weather changes nothing and sends
     nothing. With dry_run, judges and reports without writing anything or notifying anyone.
     """
-    from bookings.selectors import bookings_for_weather_monitor
-
     now = now or timezone.now()
     hours = int(hours or settings.WEATHER_LOOKAHEAD_HOURS)
     clock = time.monotonic()
@@ -65,52 +67,15 @@ def run_monitor(event=None, context=None, *, hours=None, dry_run=False, now=None
         if not acquired:
             logger.info("weather monitor skipped: another run holds the lock")
             return {"skipped": True, "reason": "another weather monitor run is in progress"}
-        upcoming = bookings_for_weather_monitor(start=now, end=now + timedelta(hours=hours))
-        if booking_ids is not None:
-            upcoming = upcoming.filter(id__in=list(booking_ids))
-        bookings = list(upcoming)
+        bookings = load_bookings(now=now, hours=hours, booking_ids=booking_ids)
         providers = configured_providers()
         table = minimums_by_level()
-
-        routes: dict[tuple[int, int], list] = {}
-        locations = {}
-        for booking in bookings:
-            pair = (booking.departure_airport_id, booking.destination_airport_id)
-            if pair not in routes:
-                routes[pair] = route_points(booking.departure_airport, booking.destination_airport)
-                for point in routes[pair]:
-                    locations[point.location.key] = point.location
+        routes, locations = plan_routes(bookings)
         collected = collect_forecasts(list(locations.values()), providers, now=now)
-
-        memo: dict = {}
-        judged = []
-        for index, booking in enumerate(bookings, 1):
-            points = routes[(booking.departure_airport_id, booking.destination_airport_id)]
-            level = booking.student.training_level
-            minimums = booking_minimums(table, booking)
-            judgement = judge_window(points=points, hours=window_hours(booking.start, booking.end),
-                                     samples_for=collected.samples_for, minimums=minimums, memo=memo,
-                                     flight=(booking.departure_airport, booking.start, booking.end))
-            judged.append(services.CheckInput(
-                booking_id=booking.pk, window_start=booking.start - timedelta(minutes=30), window_end=booking.end,
-                training_level=level, judgement=judgement, minimums=minimums.as_dict(),
-                providers=collected.provider_report([p.location.key for p in points], providers),
-            ))
-            if progress and index % 100 == 0:
-                progress(100)
-        if progress and len(bookings) % 100:
-            progress(len(bookings) % 100)
-
-        calls = collected.calls
-        successes = sum(1 for c in calls if c["ok"])
-        statuses = Counter(item.judgement.status for item in judged)
-        summary = {
-            "run_id": run_id, "dry_run": bool(dry_run), "bookings": len(bookings), "locations": len(locations),
-            "provider_calls": len(calls), "provider_successes": successes,
-            "provider_success_rate": round(successes / len(calls), 4) if calls else None,
-            "ok": statuses["ok"], "marginal": statuses["marginal"], "conflict": statuses["conflict"],
-            "unknown": statuses["unknown"], "held": 0, "released": 0, "unknown_alerts": 0, "errors": 0,
-        }
+        judged = judge_bookings(bookings, routes=routes, collected=collected, providers=providers, table=table,
+                                progress=progress)
+        summary = summarise(run_id=run_id, dry_run=dry_run, bookings=bookings, locations=locations,
+                            calls=collected.calls, judged=judged)
         if dry_run:
             summary["verdicts"] = [
                 {"booking": item.booking_id, "status": item.judgement.status, "reasons": item.judgement.reasons}
@@ -119,42 +84,113 @@ def run_monitor(event=None, context=None, *, hours=None, dry_run=False, now=None
             summary["seconds"] = round(time.monotonic() - clock, 2)
             return summary
 
-        services.forecasts_store(answers=collected.answers, fetched_at=now)
-        services.provider_calls_record(calls=calls, run_id=run_id)
-        current = services.checks_record(checks=judged, now=now, run_id=run_id)
-        # Verdict changes (mostly unknown -> ok on first sight) are set-based; only the few bookings whose
-        # verdict calls for a hold, a release or an alert go through the per-booking outcome below.
-        summary["verdicts_changed"] = services.weather_statuses_record(bookings=bookings, checks=current, now=now)
+        current, summary["verdicts_changed"] = store_verdicts(collected=collected, judged=judged, bookings=bookings,
+                                                              run_id=run_id, now=now)
         # The sweep (fetch, judge, store) apart from acting on it: first detections open reschedule requests.
         summary["sweep_seconds"] = round(time.monotonic() - clock, 2)
-        summary["deferred"] = 0
-        for booking in bookings:
-            if not services.outcome_needs_action(booking=booking, check=current[booking.pk]):
-                continue
-            if time.monotonic() > deadline:
-                # A burst of first detections (each opens a reschedule request) must not outlive the
-                # scheduler's time limit; the next run finds these bookings not yet held and acts then.
-                summary["deferred"] += 1
-                continue
-            try:
-                outcome = services.weather_outcome_apply(booking=booking, check=current[booking.pk], now=now)
-            except Exception:
-                # One booking's failure (a notification bug, a solver error) must not stop the others;
-                # nothing of it was committed, so the next run tries again.
-                logger.exception("weather outcome failed for booking %s", booking.pk)
-                summary["errors"] += 1
-                continue
-            if outcome == "held":
-                summary["held"] += 1
-            elif outcome == "released":
-                summary["released"] += 1
-            elif outcome == "unknown_alert":
-                summary["unknown_alerts"] += 1
+        summary.update(announce_verdicts(bookings, checks=current, now=now, deadline=deadline))
         summary["seconds"] = round(time.monotonic() - clock, 2)
         _emit_metrics(summary)
         logger.info("weather monitor finished", extra={"summary": {k: v for k, v in summary.items()
                                                                    if k != "verdicts"}})
         return summary
+
+
+def load_bookings(*, now, hours: int, booking_ids=None) -> list:
+    """The active bookings starting within `hours` of `now`, with everything judging reads."""
+    upcoming = bookings_for_weather_monitor(start=now, end=now + timedelta(hours=hours))
+    if booking_ids is not None:
+        upcoming = upcoming.filter(id__in=list(booking_ids))
+    return list(upcoming)
+
+
+def plan_routes(bookings) -> tuple[dict[tuple[int, int], list], dict]:
+    """The points judged for each departure/destination pair, and every location to fetch, each once."""
+    routes: dict[tuple[int, int], list] = {}
+    locations = {}
+    for booking in bookings:
+        pair = (booking.departure_airport_id, booking.destination_airport_id)
+        if pair not in routes:
+            routes[pair] = route_points(booking.departure_airport, booking.destination_airport)
+            for point in routes[pair]:
+                locations[point.location.key] = point.location
+    return routes, locations
+
+
+def judge_bookings(bookings, *, routes, collected, providers, table,
+                   progress: Callable[[int], None] | None = None) -> list[services.CheckInput]:
+    """Each booking's window judged against its student's minimums, ready to be stored as a check."""
+    memo: dict = {}
+    judged = []
+    for index, booking in enumerate(bookings, 1):
+        points = routes[(booking.departure_airport_id, booking.destination_airport_id)]
+        minimums = booking_minimums(table, booking)
+        judgement = judge_window(points=points, hours=window_hours(booking.start, booking.end),
+                                 samples_for=collected.samples_for, minimums=minimums, memo=memo,
+                                 flight=(booking.departure_airport, booking.start, booking.end))
+        judged.append(services.CheckInput(
+            booking_id=booking.pk, window_start=booking.start - PRE_FLIGHT, window_end=booking.end,
+            training_level=booking.student.training_level, judgement=judgement, minimums=minimums.as_dict(),
+            providers=collected.provider_report([p.location.key for p in points], providers),
+        ))
+        if progress and index % 100 == 0:
+            progress(100)
+    if progress and len(bookings) % 100:
+        progress(len(bookings) % 100)
+    return judged
+
+
+def summarise(*, run_id, dry_run: bool, bookings, locations, calls, judged) -> dict:
+    """The run's counts before anything is stored; the acting step adds what it did."""
+    successes = sum(1 for c in calls if c["ok"])
+    statuses = Counter(item.judgement.status for item in judged)
+    return {
+        "run_id": run_id, "dry_run": bool(dry_run), "bookings": len(bookings), "locations": len(locations),
+        "provider_calls": len(calls), "provider_successes": successes,
+        "provider_success_rate": round(successes / len(calls), 4) if calls else None,
+        "ok": statuses["ok"], "marginal": statuses["marginal"], "conflict": statuses["conflict"],
+        "unknown": statuses["unknown"], "held": 0, "released": 0, "unknown_alerts": 0, "errors": 0,
+    }
+
+
+def store_verdicts(*, collected, judged, bookings, run_id, now) -> tuple[dict, int]:
+    """Commit the forecasts, the provider calls and one check per booking. Returns the current check per
+    booking id and how many bookings changed verdict."""
+    services.forecasts_store(answers=collected.answers, fetched_at=now)
+    services.provider_calls_record(calls=collected.calls, run_id=run_id)
+    current = services.checks_record(checks=judged, now=now, run_id=run_id)
+    # Verdict changes (mostly unknown -> ok on first sight) are set-based; only the few bookings whose
+    # verdict calls for a hold, a release or an alert are announced one by one afterwards.
+    return current, services.weather_statuses_record(bookings=bookings, checks=current, now=now)
+
+
+OUTCOME_COUNTS = {"held": "held", "released": "released", "unknown_alert": "unknown_alerts"}
+
+
+def announce_verdicts(bookings, *, checks, now, deadline: float) -> dict:
+    """Send `verdict_committed` for each booking whose committed check calls for a reaction, one at a time with
+    no transaction open, and count what the receivers did."""
+    counts = {"held": 0, "released": 0, "unknown_alerts": 0, "errors": 0, "deferred": 0}
+    for booking in bookings:
+        if not services.outcome_needs_action(booking=booking, check=checks[booking.pk]):
+            continue
+        if time.monotonic() > deadline:
+            # A burst of first detections (each opens a reschedule request) must not outlive the
+            # scheduler's time limit; the next run finds these bookings not yet held and acts then.
+            counts["deferred"] += 1
+            continue
+        try:
+            answers = verdict_committed.send(sender=WeatherCheck, booking=booking, check=checks[booking.pk], now=now)
+        except Exception:
+            # One booking's failure (a notification bug, a solver error) must not stop the others;
+            # nothing of it was committed, so the next run tries again.
+            logger.exception("weather outcome failed for booking %s", booking.pk)
+            counts["errors"] += 1
+            continue
+        for _receiver, outcome in answers:
+            if outcome in OUTCOME_COUNTS:
+                counts[OUTCOME_COUNTS[outcome]] += 1
+    return counts
 
 
 def outcome_deadline(context, *, started: float) -> float:
@@ -170,8 +206,6 @@ def outcome_deadline(context, *, started: float) -> float:
 
 
 def _emit_metrics(summary: dict) -> None:
-    from audit.metrics import emit
-
     metrics = {
         "WeatherBookingsChecked": summary["bookings"],
         "WeatherConflicts": summary["conflict"],

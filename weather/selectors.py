@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from django.db import connection
 from django.db.models import Count, Max, OuterRef, Q, Subquery, Sum
 
+from bookings.selectors import booking_get
 from weather import forecasts
 from weather.judging import (
     CONFLICT,
@@ -89,8 +90,6 @@ def latest_checks(*, booking_ids: Sequence[int], fields: Sequence[str] | None = 
 
 def booking_weather_get(*, actor, booking_id: int):
     """(booking, latest check or None) for someone allowed to see the booking; NotFoundError otherwise."""
-    from bookings.selectors import booking_get
-
     booking = booking_get(actor=actor, booking_id=booking_id)
     return booking, latest_check(booking=booking)
 

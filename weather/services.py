@@ -12,6 +12,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 
 from audit.services import audit_record
+from bookings.models import BookingStatus, HoldReason
+from bookings.services import bookings_record_weather_bulk
 from config.exceptions import ApplicationError
 from weather import forecasts
 from weather.judging import CONFLICT, OK, UNKNOWN, WindowJudgement
@@ -191,8 +193,6 @@ def weather_statuses_record(*, bookings: Sequence, checks: Mapping[int, WeatherC
     in-memory bookings are updated too, so deciding the outcomes afterwards sees what the database holds.
     Returns how many bookings changed verdict.
     """
-    from bookings.services import bookings_record_weather_bulk
-
     changed = [booking for booking in bookings
                if (check := checks.get(booking.pk)) is not None and check.status != UNKNOWN
                and booking.weather_status != check.status]
@@ -206,10 +206,8 @@ def weather_statuses_record(*, bookings: Sequence, checks: Mapping[int, WeatherC
 
 
 def outcome_needs_action(*, booking, check: WeatherCheck) -> bool:
-    """Whether `weather_outcome_apply` could do anything for this booking once its verdict is stored:
-    a conflict on a flight still going ahead, an ok on a held one, or no usable data at all."""
-    from bookings.models import BookingStatus, HoldReason
-
+    """Whether rescheduling could do anything for this booking once its verdict is stored: a conflict on a
+    flight still going ahead, an ok on a held one, or no usable data at all."""
     if check.status == UNKNOWN:
         return True
     if booking.weather_status != check.status:
@@ -218,62 +216,3 @@ def outcome_needs_action(*, booking, check: WeatherCheck) -> bool:
         return booking.status in (BookingStatus.SCHEDULED, BookingStatus.CONFIRMED)
     return (check.status == OK and booking.status == BookingStatus.WEATHER_HOLD
             and booking.hold_reason != HoldReason.MAINTENANCE)
-
-
-def _recipients(booking) -> list:
-    return [booking.student, booking.instructor]
-
-
-@transaction.atomic
-def weather_outcome_apply(*, booking, check: WeatherCheck, now: datetime) -> str | None:
-    """What a check means for its booking. Returns what happened: held, released, unknown_alert or None.
-
-    The booking's hold and release are conditional updates in the bookings service, so of two monitor
-    runs judging the same booking only one acts; notifications carry idempotency keys on top.
-    """
-    from bookings.models import BookingStatus
-    from bookings.services import (
-        booking_place_on_weather_hold,
-        booking_record_weather,
-        booking_release_weather_hold,
-    )
-    from notifications.services import notify
-    from rescheduling.services import reschedule_request_open, reschedule_requests_supersede
-
-    status = check.status
-    if status == UNKNOWN:
-        return _unknown_alert(booking=booking, check=check, now=now)
-    if booking.weather_status != status:
-        booking_record_weather(booking=booking, weather_status=status, checked_at=now)
-    if status == CONFLICT and booking.status in (BookingStatus.SCHEDULED, BookingStatus.CONFIRMED):
-        if not booking_place_on_weather_hold(booking=booking, now=now):
-            return None
-        audit_record(action="weather.conflict", object_type="booking", object_id=booking.pk,
-                     before={"weather_status": booking.weather_status},
-                     after={"weather_status": CONFLICT, "reasons": check.reasons, "check_id": check.pk})
-        request = reschedule_request_open(booking=booking, now=now, reasons=list(check.reasons))
-        notify(kind="weather_conflict", recipients=_recipients(booking), booking=booking,
-               reschedule_request=request, reasons=list(check.reasons),
-               idempotency_key=f"weather_conflict:{booking.pk}:{check.pk}", event_at=now)
-        return "held"
-    if status == OK and booking.status == BookingStatus.WEATHER_HOLD:
-        if not booking_release_weather_hold(booking=booking, now=now):
-            return None
-        audit_record(action="weather.cleared", object_type="booking", object_id=booking.pk,
-                     before={"status": BookingStatus.WEATHER_HOLD}, after={"check_id": check.pk})
-        reschedule_requests_supersede(booking=booking, reason="weather_cleared", now=now)
-        notify(kind="weather_cleared", recipients=_recipients(booking), booking=booking,
-               idempotency_key=f"weather_cleared:{booking.pk}:{check.pk}", event_at=now)
-        return "released"
-    return None
-
-
-def _unknown_alert(*, booking, check: WeatherCheck, now: datetime) -> str | None:
-    """No usable forecast never changes a booking; operations staff hear about it once per booking per day."""
-    from accounts.selectors import operations_staff
-    from notifications.services import notify
-
-    created = notify(kind="weather_unknown", recipients=list(operations_staff()), booking=booking,
-                     reasons=list(check.reasons), idempotency_key=f"weather_unknown:{booking.pk}:{now.date():%Y-%m-%d}",
-                     event_at=now)
-    return "unknown_alert" if created else None

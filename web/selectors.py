@@ -9,6 +9,7 @@ from django.conf import settings
 from availability.selectors import free_intervals
 from bookings.selectors import booking_list
 from rescheduling.selectors import request_list
+from weather.judging import PRE_FLIGHT
 from weather.selectors import latest_checks
 from web import charts
 
@@ -235,7 +236,7 @@ def weather_timeline(*, booking, check) -> dict | None:
     arguments = {
         "samples": timeline_samples(check),
         "minimums": {key: minimums.get(key) for key in ("ceiling_ft", "visibility_sm", "wind_kt", "gust_kt")},
-        "window_start": getattr(check, "window_start", None) or booking.start - timedelta(minutes=30),
+        "window_start": getattr(check, "window_start", None) or booking.start - PRE_FLIGHT,
         "window_end": getattr(check, "window_end", None) or booking.end,
         "place": booking.departure_airport,
     }

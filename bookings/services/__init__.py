@@ -27,7 +27,7 @@ from bookings.services.rules import (
 from bookings.services.squawks import (
     aircraft_ground,
     aircraft_return_to_service,
-    offer_maintenance_options,
+    booking_release_maintenance_hold,
     squawk_clear,
     squawk_open,
 )
@@ -44,5 +44,5 @@ __all__ = [
     "booking_mark_rescheduled", "booking_place_on_weather_hold", "booking_record_weather",
     "booking_release_weather_hold", "booking_snapshot", "booking_update", "bookings_record_weather_bulk",
     "cancellation_cutoff", "conflict_from_integrity_error", "is_late_cancellation", "aircraft_ground",
-    "aircraft_return_to_service", "offer_maintenance_options", "squawk_clear", "squawk_open",
+    "aircraft_return_to_service", "booking_release_maintenance_hold", "squawk_clear", "squawk_open",
 ]

@@ -32,6 +32,7 @@ from bookings.services.rules import (
     raise_conflict,
     resolve_airport,
 )
+from bookings.signals import booking_cancelled, booking_rejudging
 from config.exceptions import ApplicationError, ConflictError, ForbiddenError
 
 
@@ -102,7 +103,7 @@ def booking_create(*, actor, student, aircraft, departure_airport, destination_a
         # Judged at once from the forecasts the monitor already stored, so a new flight (or an accepted option's
         # replacement) shows its weather straight away; `unknown` until the monitor's next run when they do not
         # reach its window.
-        booking.weather_status, booking.weather_checked_at = _judge_now(booking=booking, now=now)
+        booking_rejudging.send(sender=Booking, booking=booking, now=now)
     insert_or_conflict(booking)
     audit_record(action="booking.created", object_type="booking", object_id=booking.pk, actor=actor,
                  after={**booking_snapshot(booking), "override_availability": override_availability})
@@ -194,28 +195,16 @@ def booking_update(*, booking: Booking, actor, now: datetime | None = None, **ch
                or lesson_type != before["lesson_type"] or aircraft.pk != before["aircraft_id"])
     if rejudge:
         # The last verdict judged another window, route or pilot: judge this one now from the stored forecasts,
-        # so a badge never shows a verdict that belongs to another flight.
-        booking.weather_status, booking.weather_checked_at = _judge_now(booking=booking, now=now)
+        # so a badge never shows a verdict that belongs to another flight. Where they do not reach its window it
+        # stays `unknown` (not yet checked) until the monitor's next run records the full check.
+        booking.weather_status, booking.weather_checked_at = WeatherStatus.UNKNOWN, None
+        booking_rejudging.send(sender=Booking, booking=booking, now=now)
     insert_or_conflict(booking, exclude_ids=[booking.pk])
     after = booking_snapshot(booking)
     if after != before:
         audit_record(action="booking.updated", object_type="booking", object_id=booking.pk, actor=actor,
                      before=before, after={**after, "override_availability": override})
     return booking
-
-
-def _judge_now(*, booking: Booking, now: datetime) -> tuple[str, datetime | None]:
-    """The verdict for the booking as it now stands, from the forecasts the monitor already stored; `unknown`
-    (not yet checked) when they do not reach its window. The monitor's next run records the full check."""
-    from weather.selectors import window_verdicts
-
-    verdict = window_verdicts(departure=booking.departure_airport, destination=booking.destination_airport,
-                              training_level=booking.student.training_level, windows=[(booking.start, booking.end)],
-                              now=now, lesson_type=booking.lesson_type, aircraft=booking.aircraft,
-                              night_endorsed=booking.student.night_endorsement)[0]
-    if verdict.status == WeatherStatus.UNKNOWN:
-        return WeatherStatus.UNKNOWN, None
-    return verdict.status, now
 
 
 def cancellation_cutoff() -> timedelta:
@@ -262,11 +251,7 @@ def booking_cancel(*, booking: Booking, actor, reason: str = "", reason_code: st
     booking.refresh_from_db()
     audit_record(action="booking.cancelled", object_type="booking", object_id=booking.pk, actor=actor,
                  before=before, after=booking_snapshot(booking))
-    # Every open request goes, whatever opened it (a weather hold or someone asking on demand): nobody should be
-    # asked, or reminded, to choose a new time for a flight that is no longer happening.
-    from rescheduling.services import reschedule_requests_supersede
-
-    reschedule_requests_supersede(booking=booking, reason="booking_cancelled", now=now, actor=actor)
+    booking_cancelled.send(sender=Booking, booking=booking, actor=actor, now=now)
     offer_freed_slot(booking)
     return booking
 

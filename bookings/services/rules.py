@@ -8,7 +8,6 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import Role
-from availability import selectors as availability_selectors
 from bookings.models import (
     Aircraft,
     AircraftStatus,
@@ -19,6 +18,7 @@ from bookings.models import (
 )
 from bookings.selectors import active_bookings_for_parties
 from bookings.services.fleet import airport_get_or_create
+from bookings.signals import booking_availability_checking, booking_daylight_checking
 from config.exceptions import ApplicationError, ConflictError, ForbiddenError, NotFoundError
 
 MIN_DURATION = timedelta(minutes=15)
@@ -165,22 +165,8 @@ def check_availability(*, start, end, instructor, aircraft, override_availabilit
     if aircraft.status == AircraftStatus.MAINTENANCE:
         raise ApplicationError(f"{aircraft.tail_number} is in maintenance.", code="aircraft_unavailable",
                                fields={"aircraft": ["This aircraft is in maintenance."]})
-    blocked = availability_selectors.overlapping_exceptions(start=start, end=end, aircraft=aircraft).first()
-    if blocked is not None:
-        raise ApplicationError(f"{aircraft.tail_number} is unavailable then: {blocked.reason or 'blocked'}.",
-                               code="aircraft_unavailable",
-                               fields={"aircraft": ["This aircraft is unavailable at that time."]})
-    if override_availability:
-        return
-    scheduled = availability_selectors.scheduled_intervals(
-        start=start, end=end, instructor_ids=[instructor.pk] if instructor else [], aircraft_ids=[aircraft.pk])
-    fields = {}
-    if not availability_selectors.covers(scheduled[("aircraft", aircraft.pk)], start, end):
-        fields["aircraft"] = ["The aircraft is not available for the whole booking."]
-    if instructor and not availability_selectors.covers(scheduled[("instructor", instructor.pk)], start, end):
-        fields["instructor"] = ["The instructor is not available for the whole booking."]
-    if fields:
-        raise ApplicationError("The booking is outside availability.", code="outside_availability", fields=fields)
+    booking_availability_checking.send(sender=Booking, start=start, end=end, instructor=instructor,
+                                       aircraft=aircraft, override_availability=override_availability)
 
 
 def check_daylight(*, start, end, student, departure, override_availability: bool) -> None:
@@ -189,16 +175,7 @@ def check_daylight(*, start, end, student, departure, override_availability: boo
     Operations staff may book it anyway with the same override as availability (dual night training)."""
     if override_availability:
         return
-    from weather.judging import flight_night_reason
-    from weather.selectors import minimums_by_level, minimums_for
-
-    minimums = minimums_for(minimums_by_level(), student.training_level).for_flight(
-        night_endorsed=student.night_endorsement)
-    reason = flight_night_reason(departure=departure, start=start, end=end, minimums=minimums)
-    if reason:
-        field = "start" if reason.startswith("starts") else "end"
-        raise ApplicationError(f"The lesson {reason}: book it in daylight.", code="night_not_allowed",
-                               fields={field: [reason]})
+    booking_daylight_checking.send(sender=Booking, start=start, end=end, student=student, departure=departure)
 
 
 def insert_or_conflict(booking: Booking, *, exclude_ids=()) -> None:

@@ -22,6 +22,7 @@ from bookings.models import (
     HoldReason,
     Squawk,
 )
+from bookings.signals import aircraft_grounded, aircraft_returned_to_service
 from config.exceptions import ApplicationError, ConflictError, ForbiddenError
 
 logger = logging.getLogger(__name__)
@@ -121,7 +122,8 @@ def aircraft_ground(*, aircraft: Aircraft, by, reason: str, now: datetime | None
         held = [booking.pk for booking in upcoming if _hold_for_maintenance(booking=booking, by=by, reason=reason,
                                                                              now=now)]
         if held:
-            transaction.on_commit(lambda: offer_maintenance_options(booking_ids=held, reason=reason, now=now))
+            transaction.on_commit(lambda: aircraft_grounded.send(sender=Aircraft, booking_ids=held, reason=reason,
+                                                                 now=now))
     return held
 
 
@@ -144,28 +146,6 @@ def _hold_for_maintenance(*, booking: Booking, by, reason: str, now: datetime) -
     return bool(claimed)
 
 
-def offer_maintenance_options(*, booking_ids: list[int], reason: str, now: datetime) -> int:
-    """For each booking held for maintenance: a reschedule request with options, and the student and instructor
-    told. One booking failing (it was cancelled meanwhile) does not stop the others. Returns requests opened."""
-    from notifications.services import notify
-    from rescheduling.services import reschedule_request_open
-
-    opened = 0
-    for booking in Booking.objects.filter(pk__in=booking_ids).select_related("student", "instructor").order_by("pk"):
-        if booking.status != BookingStatus.WEATHER_HOLD or booking.hold_reason != HoldReason.MAINTENANCE:
-            continue
-        try:
-            request = reschedule_request_open(booking=booking, now=now, reasons=[reason])
-        except ApplicationError as exc:
-            logger.info("No maintenance options for booking %s: %s", booking.pk, exc.message)
-            continue
-        notify(kind="maintenance_hold", recipients=[booking.student, booking.instructor], booking=booking,
-               reschedule_request=request, reasons=[reason],
-               idempotency_key=f"maintenance_hold:{booking.pk}:{request.pk}", event_at=now)
-        opened += 1
-    return opened
-
-
 def grounding_reason(aircraft: Aircraft) -> str:
     """What a maintenance hold tells people: the latest open grounding squawk, or that staff set maintenance."""
     squawk = _open_grounding_squawks(aircraft.pk).order_by("-opened_at", "-id").first()
@@ -174,34 +154,10 @@ def grounding_reason(aircraft: Aircraft) -> str:
     return f"{aircraft.tail_number} is in maintenance."
 
 
-def offer_missing_maintenance_options(*, now: datetime | None = None) -> int:
-    """Maintenance holds still ahead whose options never opened (the work after the grounding's commit failed:
-    the database or the solver went away) get them now. A hold whose request expired, was declined or was
-    accepted is settled and left alone; one with a pending request has its options. Returns requests opened;
-    a second run opens none."""
-    from rescheduling.selectors import latest_request_statuses
-
-    now = now or timezone.now()
-    held = list(Booking.objects.filter(status=BookingStatus.WEATHER_HOLD, hold_reason=HoldReason.MAINTENANCE,
-                                       start__gt=now).select_related("aircraft").order_by("pk"))
-    latest = latest_request_statuses(booking_ids=[b.pk for b in held])
-    opened = 0
-    for booking in held:
-        if latest.get(booking.pk, "superseded") != "superseded":
-            continue
-        opened += offer_maintenance_options(booking_ids=[booking.pk], reason=grounding_reason(booking.aircraft),
-                                            now=now)
-    return opened
-
-
 def aircraft_return_to_service(*, aircraft: Aircraft, by, now: datetime | None = None) -> list[int]:
-    """Put the aircraft back in service and release the maintenance holds whose request is still open: the
-    flight is back as it was, its request withdrawn, and the student and instructor told. Returns the
-    released booking ids. Refused while a grounding squawk is open."""
-    from notifications.services import notify
-    from rescheduling.selectors import latest_request_statuses
-    from rescheduling.services import reschedule_requests_supersede
-
+    """Put the aircraft back in service; rescheduling releases the maintenance holds whose request is still open
+    (see `aircraft_returned_to_service`). Returns the released booking ids. Refused while a grounding squawk is
+    open."""
     now = now or timezone.now()
     with transaction.atomic():
         locked = _lock_aircraft(aircraft)
@@ -216,30 +172,21 @@ def aircraft_return_to_service(*, aircraft: Aircraft, by, now: datetime | None =
             audit_record(action="aircraft.returned_to_service", object_type="aircraft", object_id=locked.pk,
                          actor=by, before={"status": locked.status}, after={"status": AircraftStatus.AVAILABLE})
         aircraft.status = AircraftStatus.AVAILABLE
-        held = list(Booking.objects.select_for_update(of=("self",))
-                    .filter(aircraft_id=locked.pk, status=BookingStatus.WEATHER_HOLD,
-                            hold_reason=HoldReason.MAINTENANCE)
-                    .select_related("student", "instructor", "departure_airport", "destination_airport", "aircraft")
-                    .order_by("pk"))
-        # A request that expired or was declined closed the matter for that flight: staff arrange it by hand.
-        latest = latest_request_statuses(booking_ids=[b.pk for b in held])
-        released = []
-        for booking in held:
-            if latest.get(booking.pk) in ("expired", "declined"):
-                continue
-            restored = booking.status_before_hold or BookingStatus.SCHEDULED
-            claimed = Booking.objects.filter(pk=booking.pk, status=BookingStatus.WEATHER_HOLD,
-                                             hold_reason=HoldReason.MAINTENANCE).update(
-                status=restored, status_before_hold="", hold_reason="", updated_at=now)
-            if not claimed:
-                continue
-            booking.status, booking.status_before_hold, booking.hold_reason = restored, "", ""
-            audit_record(action="booking.maintenance_hold_released", object_type="booking", object_id=booking.pk,
-                         actor=by, before={"status": BookingStatus.WEATHER_HOLD,
-                                           "hold_reason": HoldReason.MAINTENANCE},
-                         after={"status": restored})
-            reschedule_requests_supersede(booking=booking, reason="aircraft_returned_to_service", now=now, actor=by)
-            notify(kind="maintenance_cleared", recipients=[booking.student, booking.instructor], booking=booking,
-                   idempotency_key=f"maintenance_cleared:{booking.pk}:{now.isoformat()}", event_at=now)
-            released.append(booking.pk)
+        released = [pk for _receiver, ids in aircraft_returned_to_service.send(sender=Aircraft, aircraft=locked,
+                                                                                by=by, now=now) for pk in ids]
     return released
+
+
+def booking_release_maintenance_hold(*, booking: Booking, by, now: datetime) -> bool:
+    """Put a flight held for maintenance back as it was before the hold. False when it is no longer held."""
+    restored = booking.status_before_hold or BookingStatus.SCHEDULED
+    claimed = Booking.objects.filter(pk=booking.pk, status=BookingStatus.WEATHER_HOLD,
+                                     hold_reason=HoldReason.MAINTENANCE).update(
+        status=restored, status_before_hold="", hold_reason="", updated_at=now)
+    if not claimed:
+        return False
+    booking.status, booking.status_before_hold, booking.hold_reason = restored, "", ""
+    audit_record(action="booking.maintenance_hold_released", object_type="booking", object_id=booking.pk,
+                 actor=by, before={"status": BookingStatus.WEATHER_HOLD, "hold_reason": HoldReason.MAINTENANCE},
+                 after={"status": restored})
+    return True

@@ -8,8 +8,8 @@ from django.test import override_settings
 from accounts.models import User
 from availability import selectors as availability
 from availability.models import AvailabilityPattern
-from operations.demo import daylight_pattern_rows
 from bookings.models import Aircraft, Airport, Booking
+from operations.demo import daylight_pattern_rows
 
 PACIFIC = zoneinfo.ZoneInfo("America/Los_Angeles")
 

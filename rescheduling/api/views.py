@@ -5,6 +5,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from bookings.api.serializers import BookingSerializer
+from bookings.selectors import booking_get
 from rescheduling import selectors, services
 from rescheduling.api.serializers import AcceptSerializer, RescheduleRequestSerializer
 from rescheduling.models import RequestStatus, RescheduleRequest
@@ -66,8 +67,6 @@ class BookingRescheduleView(APIView):
     per booking every 15 minutes, 429 with Retry-After otherwise."""
 
     def post(self, request, booking_id):
-        from bookings.selectors import booking_get
-
         booking = booking_get(actor=request.user, booking_id=booking_id)
         try:
             opened = services.reschedule_request_open_on_demand(booking=booking, actor=request.user)
