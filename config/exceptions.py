@@ -38,6 +38,14 @@ class NotFoundError(ApplicationError):
     default_code = "not_found"
 
 
+def int_or_404(value) -> int:
+    """An id from a URL: anything but an integer names no object, so it is 404, never 400 or 500."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise NotFoundError("Not found.")
+
+
 class ForbiddenError(ApplicationError):
     status_code = status.HTTP_403_FORBIDDEN
     default_code = "permission_denied"

@@ -28,7 +28,7 @@ def reset_request_origin(token: contextvars.Token) -> None:
 
 
 def site_base() -> str:
-    return (getattr(settings, "FRONTEND_URL", "") or _request_origin.get() or DEVELOPMENT_URL).rstrip("/")
+    return (settings.FRONTEND_URL or _request_origin.get() or DEVELOPMENT_URL).rstrip("/")
 
 
 def site_url(path: str) -> str:

@@ -180,7 +180,7 @@ def notification_deliver(*, notification_id: int, now: datetime | None = None, i
 def delivery_chunk_size() -> int:
     """How many emails one claim takes: as many as can all time out one after another (EMAIL_TIMEOUT each) in
     half the claim's lease, so a slow mail server cannot make a claim lapse under its worker (at most 50)."""
-    timeout = max(1.0, float(getattr(settings, "EMAIL_TIMEOUT", None) or 15.0))
+    timeout = max(1.0, float(settings.EMAIL_TIMEOUT or 15.0))
     return max(1, min(50, int(settings.NOTIFICATION_CLAIM_SECONDS / 2 / timeout)))
 
 

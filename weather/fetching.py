@@ -91,8 +91,8 @@ def _record(provider, batch, started, clock, attempts, requests, error) -> dict:
 
 def collect_forecasts(locations: Sequence[Location], providers: Sequence[WeatherProvider], *, now: datetime,
                       sleep: Callable[[float], None] = time.sleep) -> Collected:
-    attempts = max(1, int(getattr(settings, "WEATHER_RETRY_ATTEMPTS", 3)))
-    backoff = float(getattr(settings, "WEATHER_RETRY_BACKOFF_SECONDS", 0.5))
+    attempts = max(1, int(settings.WEATHER_RETRY_ATTEMPTS))
+    backoff = float(settings.WEATHER_RETRY_BACKOFF_SECONDS)
     workers = max(1, int(settings.WEATHER_MAX_CONCURRENT_REQUESTS))
     collected = Collected()
     jobs = []

@@ -4,9 +4,8 @@ import zoneinfo
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from django.conf import settings
-
-from availability.selectors import free_intervals
+from availability.selectors import free_intervals, school_zone
+from bookings.models import ACTIVE_STATUSES, BookingStatus
 from bookings.selectors import booking_list
 from rescheduling.selectors import request_list
 from weather.judging import PRE_FLIGHT
@@ -14,7 +13,6 @@ from weather.selectors import latest_checks
 from web import charts
 
 UPCOMING_DAYS = 14
-ACTIVE = ("scheduled", "confirmed", "weather_hold")
 # Patterns written as 00:00-23:59 mean the whole day.
 ALL_DAY_SLACK = timedelta(minutes=1)
 DASHBOARD_FLIGHTS = 20
@@ -30,10 +28,6 @@ class FlightRow:
     checked_at: datetime | None = None
     pending_request: object = None
     confidence: dict | None = None
-
-
-def school_zone() -> zoneinfo.ZoneInfo:
-    return zoneinfo.ZoneInfo(settings.SCHOOL_TIME_ZONE)
 
 
 def check_reasons(check) -> list[str]:
@@ -69,7 +63,7 @@ def flight_rows(*, bookings, actor, with_requests: bool = True) -> list[FlightRo
 
 def _upcoming(*, actor, now: datetime, days: int):
     return booking_list(actor=actor, filters={
-        "status": list(ACTIVE), "start_after": (now - timedelta(hours=6)).isoformat(),
+        "status": list(ACTIVE_STATUSES), "start_after": (now - timedelta(hours=6)).isoformat(),
         "start_before": (now + timedelta(days=days)).isoformat(),
     }).filter(end__gt=now)
 
@@ -126,7 +120,8 @@ def week_calendar(*, actor, week_start: date, instructor=None, aircraft=None) ->
     start, _ = day_bounds(week_start, zone)
     _, end = day_bounds(week_start + timedelta(days=6), zone)
     bookings = list(booking_list(actor=actor, filters={
-        "status": [*ACTIVE, "completed"], "start_after": start.isoformat(), "start_before": end.isoformat(),
+        "status": [*ACTIVE_STATUSES, BookingStatus.COMPLETED], "start_after": start.isoformat(),
+        "start_before": end.isoformat(),
     }))
 
     if actor.is_instructor and instructor is None and aircraft is None:

@@ -18,7 +18,7 @@ from availability.api.serializers import (
     SlotSerializer,
 )
 from availability.models import AvailabilityException, AvailabilityPattern
-from config.exceptions import ApplicationError, NotFoundError
+from config.exceptions import ApplicationError, NotFoundError, int_or_404
 from config.pagination import PageNumberPagination
 
 
@@ -58,7 +58,7 @@ class AvailabilityPatternViewSet(AdminWritesInstructorsRead, mixins.ListModelMix
 
     def retrieve(self, request, pk=None):
         return Response(AvailabilityPatternSerializer(
-            selectors.pattern_get(actor=request.user, pattern_id=_int_or_404(pk))).data)
+            selectors.pattern_get(actor=request.user, pattern_id=int_or_404(pk))).data)
 
     @extend_schema(request=AvailabilityPatternWriteSerializer, responses={201: AvailabilityPatternSerializer})
     def create(self, request):
@@ -69,7 +69,7 @@ class AvailabilityPatternViewSet(AdminWritesInstructorsRead, mixins.ListModelMix
 
     @extend_schema(request=AvailabilityPatternWriteSerializer, responses={200: AvailabilityPatternSerializer})
     def partial_update(self, request, pk=None):
-        pattern = selectors.pattern_get(actor=request.user, pattern_id=_int_or_404(pk))
+        pattern = selectors.pattern_get(actor=request.user, pattern_id=int_or_404(pk))
         serializer = AvailabilityPatternWriteSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         pattern = services.pattern_update(pattern=pattern, actor=request.user, **serializer.validated_data)
@@ -79,7 +79,7 @@ class AvailabilityPatternViewSet(AdminWritesInstructorsRead, mixins.ListModelMix
         return self.partial_update(request, pk)
 
     def destroy(self, request, pk=None):
-        services.pattern_delete(pattern=selectors.pattern_get(actor=request.user, pattern_id=_int_or_404(pk)),
+        services.pattern_delete(pattern=selectors.pattern_get(actor=request.user, pattern_id=int_or_404(pk)),
                                 actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -106,7 +106,7 @@ class AvailabilityExceptionViewSet(AdminWritesInstructorsRead, mixins.ListModelM
 
     def retrieve(self, request, pk=None):
         return Response(AvailabilityExceptionSerializer(
-            selectors.exception_get(actor=request.user, exception_id=_int_or_404(pk))).data)
+            selectors.exception_get(actor=request.user, exception_id=int_or_404(pk))).data)
 
     @extend_schema(request=AvailabilityExceptionWriteSerializer, responses={201: AvailabilityExceptionSerializer})
     def create(self, request):
@@ -117,7 +117,7 @@ class AvailabilityExceptionViewSet(AdminWritesInstructorsRead, mixins.ListModelM
 
     @extend_schema(request=AvailabilityExceptionWriteSerializer, responses={200: AvailabilityExceptionSerializer})
     def partial_update(self, request, pk=None):
-        exception = selectors.exception_get(actor=request.user, exception_id=_int_or_404(pk))
+        exception = selectors.exception_get(actor=request.user, exception_id=int_or_404(pk))
         serializer = AvailabilityExceptionWriteSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         exception = services.exception_update(exception=exception, actor=request.user,
@@ -129,7 +129,7 @@ class AvailabilityExceptionViewSet(AdminWritesInstructorsRead, mixins.ListModelM
 
     def destroy(self, request, pk=None):
         services.exception_delete(
-            exception=selectors.exception_get(actor=request.user, exception_id=_int_or_404(pk)), actor=request.user)
+            exception=selectors.exception_get(actor=request.user, exception_id=int_or_404(pk)), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -167,10 +167,3 @@ def _owner_filters(request) -> dict:
             except ValueError:
                 raise ApplicationError("Filters take ids.", code="invalid", fields={key: ["Give a whole number id."]})
     return filters
-
-
-def _int_or_404(value) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise NotFoundError("Not found.")

@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 from bookings import selectors, services
 from bookings.api.fields import AwareDateTimeField
 from bookings.models import Squawk
-from config.exceptions import NotFoundError
+from config.exceptions import int_or_404
 
 
 class IsInstructorOrAdmin(BasePermission):
@@ -50,20 +50,13 @@ class SquawkClearSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=2000, allow_blank=False, trim_whitespace=True)
 
 
-def _int_or_404(value) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise NotFoundError("Not found.")
-
-
 @extend_schema(tags=["aircraft"])
 class AircraftSquawksView(APIView):
     permission_classes = [IsAuthenticated, IsInstructorOrAdmin]
 
     @extend_schema(responses={200: SquawkSerializer(many=True)})
     def get(self, request, aircraft_id):
-        aircraft = selectors.aircraft_get(aircraft_id=_int_or_404(aircraft_id))
+        aircraft = selectors.aircraft_get(aircraft_id=int_or_404(aircraft_id))
         squawks = selectors.squawk_list(aircraft=aircraft)
         paginator = api_settings.DEFAULT_PAGINATION_CLASS()
         page = paginator.paginate_queryset(squawks, request, view=self)
@@ -71,7 +64,7 @@ class AircraftSquawksView(APIView):
 
     @extend_schema(request=SquawkCreateSerializer, responses={201: SquawkSerializer})
     def post(self, request, aircraft_id):
-        aircraft = selectors.aircraft_get(aircraft_id=_int_or_404(aircraft_id))
+        aircraft = selectors.aircraft_get(aircraft_id=int_or_404(aircraft_id))
         serializer = SquawkCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         squawk = services.squawk_open(aircraft=aircraft, by=request.user, **serializer.validated_data)
@@ -84,7 +77,7 @@ class SquawkClearView(APIView):
 
     @extend_schema(request=SquawkClearSerializer, responses={200: SquawkSerializer})
     def post(self, request, squawk_id):
-        squawk = selectors.squawk_get(squawk_id=_int_or_404(squawk_id))
+        squawk = selectors.squawk_get(squawk_id=int_or_404(squawk_id))
         serializer = SquawkClearSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         squawk = services.squawk_clear(squawk=squawk, by=request.user, **serializer.validated_data)

@@ -23,7 +23,7 @@ from bookings.api.serializers import (
     booking_rows_data,
 )
 from bookings.models import Aircraft, Booking
-from config.exceptions import ApplicationError, NotFoundError
+from config.exceptions import ApplicationError, int_or_404
 
 
 class RetryAfterMixin:
@@ -99,7 +99,7 @@ class AircraftViewSet(ReadForAllWriteForAdmins, mixins.ListModelMixin, viewsets.
         return super().list(request, *args, **kwargs)
 
     def retrieve(self, request, pk=None):
-        return Response(AircraftSerializer(selectors.aircraft_get(aircraft_id=_int_or_404(pk))).data)
+        return Response(AircraftSerializer(selectors.aircraft_get(aircraft_id=int_or_404(pk))).data)
 
     @extend_schema(request=AircraftWriteSerializer, responses={201: AircraftSerializer})
     def create(self, request):
@@ -112,20 +112,13 @@ class AircraftViewSet(ReadForAllWriteForAdmins, mixins.ListModelMixin, viewsets.
     def partial_update(self, request, pk=None):
         serializer = AircraftWriteSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        aircraft = services.aircraft_update(aircraft=selectors.aircraft_get(aircraft_id=_int_or_404(pk)),
+        aircraft = services.aircraft_update(aircraft=selectors.aircraft_get(aircraft_id=int_or_404(pk)),
                                             actor=request.user, **serializer.validated_data)
         return Response(AircraftSerializer(aircraft).data)
 
     @extend_schema(request=AircraftWriteSerializer, responses={200: AircraftSerializer})
     def update(self, request, pk=None):
         return self.partial_update(request, pk)
-
-
-def _int_or_404(value) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise NotFoundError("Not found.")
 
 
 BOOKING_FILTERS = [

@@ -112,7 +112,7 @@ def lock_parties(*, student_id, instructor_id, aircraft_id) -> None:
         return
     keys = sorted((LOCK_NAMESPACES[kind], int(pk)) for kind, pk in (
         ("student", student_id), ("instructor", instructor_id), ("aircraft", aircraft_id)) if pk)
-    timeout_ms = int(getattr(settings, "BOOKING_LOCK_TIMEOUT_SECONDS", 5) * 1000)
+    timeout_ms = int(settings.BOOKING_LOCK_TIMEOUT_SECONDS * 1000)
     # One statement, one round trip: read the session's lock timeout, set the booking one, take the locks in
     # sorted order (no two writers can deadlock), put the timeout back. Each step is a subquery of the next, and
     # PostgreSQL never flattens a subquery calling volatile functions (set_config, pg_advisory_xact_lock), so

@@ -137,6 +137,9 @@ CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 # A student may cancel their own flight up to this many hours before it starts; later, the cancellation still
 # happens but is recorded as late, for staff to see (a school may charge for it).
 CANCELLATION_CUTOFF_HOURS = env.int("CANCELLATION_CUTOFF_HOURS", default=24)
+# How long a booking write waits for another one holding the same student, instructor or aircraft before it
+# answers 409 with Retry-After instead of queueing behind it.
+BOOKING_LOCK_TIMEOUT_SECONDS = env.float("BOOKING_LOCK_TIMEOUT_SECONDS", default=5)
 
 # --- email -------------------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
@@ -178,6 +181,10 @@ WEATHER_LOOKAHEAD_HOURS = env.int("WEATHER_LOOKAHEAD_HOURS", default=48)
 WEATHER_OUTCOME_BUDGET_SECONDS = env.float("WEATHER_OUTCOME_BUDGET_SECONDS", default=300)
 WEATHER_HTTP_TIMEOUT_SECONDS = env.float("WEATHER_HTTP_TIMEOUT_SECONDS", default=10.0)
 WEATHER_MAX_CONCURRENT_REQUESTS = env.int("WEATHER_MAX_CONCURRENT_REQUESTS", default=8)
+# Tries per provider call before the provider counts as not answering, and the pause before the second try
+# (doubled each time): a provider blip must not make a verdict unknown.
+WEATHER_RETRY_ATTEMPTS = env.int("WEATHER_RETRY_ATTEMPTS", default=3)
+WEATHER_RETRY_BACKOFF_SECONDS = env.float("WEATHER_RETRY_BACKOFF_SECONDS", default=0.5)
 
 # --- Claude ------------------------------------------------------------------------------------
 ANTHROPIC_API_KEY = env("ANTHROPIC_API_KEY", default="")
