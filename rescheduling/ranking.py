@@ -10,7 +10,7 @@ from accounts.models import User
 from bookings.models import Aircraft
 from rescheduling import claude
 from rescheduling.models import OptionSource
-from rescheduling.solver import Candidate
+from rescheduling.solver import PASSING, Candidate
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +76,7 @@ def rules_rationale(candidate: Candidate, *, original_start: datetime, tz: zonei
     when = f"{local:%a %d %b %H:%M} local, {_shift_words(candidate.start, original_start)}"
     usual = ", at a time you usually fly" if candidate.usual_hour else ""
     weather = WEATHER_WORDS.get(candidate.weather_status, "forecast not judged")
-    if candidate.confidence and candidate.weather_status in ("ok", "marginal"):
+    if candidate.confidence and candidate.weather_status in PASSING:
         weather += f" ({CONFIDENCE_WORDS.get(candidate.confidence['word'], candidate.confidence['word'])})"
     return f"{who}; {when}{usual}; {weather}."
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.selectors import operations_staff
 from audit.services import audit_record
-from bookings.models import ACTIVE_STATUSES, Booking, HoldReason
+from bookings.models import ACTIVE_STATUSES, Booking, BookingStatus, HoldReason, WeatherStatus
 from bookings.services import booking_create, booking_mark_rescheduled
 from config.exceptions import ApplicationError, ConflictError, ForbiddenError
 from notifications.services import notify
@@ -191,7 +191,7 @@ def _slot_problem(*, option: RescheduleOption, booking, now: datetime) -> str | 
         training_level=booking.student.training_level, windows=[(option.start, option.end)], now=now,
         lesson_type=booking.lesson_type, aircraft=option.aircraft, night_endorsed=booking.student.night_endorsement,
     )[0]
-    if verdict.status == "conflict":
+    if verdict.status == WeatherStatus.CONFLICT:
         return "This slot now fails your minimums: " + "; ".join(verdict.reasons)
     return None
 
@@ -239,7 +239,7 @@ def _accept(*, request: RescheduleRequest, option_id, actor, now: datetime):
                 actor=actor, student=old.student, aircraft=option.aircraft,
                 departure_airport=old.departure_airport, destination_airport=old.destination_airport,
                 start=option.start, end=option.end, lesson_type=old.lesson_type, instructor=option.instructor,
-                status="confirmed", rescheduled_from=old, notes=old.notes, now=now,
+                status=BookingStatus.CONFIRMED, rescheduled_from=old, notes=old.notes, now=now,
             )
     except ApplicationError as exc:
         if exc.code in SLOT_LOST_CODES:

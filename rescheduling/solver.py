@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from accounts.models import Role
 from accounts.selectors import users_with_role
 from availability.selectors import free_intervals
-from bookings.models import AircraftStatus, Booking, BookingStatus
+from bookings.models import AircraftStatus, Booking, BookingStatus, WeatherStatus
 from bookings.selectors import aircraft_list
 from weather import selectors as weather_selectors
 
@@ -37,13 +37,13 @@ SAME_AIRCRAFT = 20.0
 SAME_TIME_OTHER_AIRCRAFT = 200.0
 CLOSENESS_MAX = 40.0
 USUAL_HOURS_MAX = 15.0
-WEATHER_POINTS = {"ok": 10.0, "marginal": 4.0, "unknown": 0.0}
+WEATHER_POINTS = {WeatherStatus.OK: 10.0, WeatherStatus.MARGINAL: 4.0, WeatherStatus.UNKNOWN: 0.0}
 UNKNOWN_INSIDE_HORIZON = -5.0
 # Among slots that pass, a firmer forecast (an observation or a TAF over a two-day model run) is preferred:
 # up to this many points, in proportion to the window's confidence score.
 FIRM_FORECAST_MAX = 10.0
 
-PASSING = ("ok", "marginal")
+PASSING = (WeatherStatus.OK, WeatherStatus.MARGINAL)
 
 Interval = tuple[datetime, datetime]
 

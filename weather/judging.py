@@ -12,11 +12,14 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
+from bookings.models import WeatherStatus
 from weather.daylight import night_reason
 from weather.geo import airport_location, corridor_points, format_point, point_location
 from weather.providers.base import CEILING_COVERS, METAR, TAF, HourlyWeather, Location
 
-OK, MARGINAL, UNKNOWN, CONFLICT = "ok", "marginal", "unknown", "conflict"
+# The verdict words are the booking's weather statuses, as plain strings for the pure functions below.
+OK, MARGINAL, UNKNOWN, CONFLICT = (status.value for status in (WeatherStatus.OK, WeatherStatus.MARGINAL,
+                                                                WeatherStatus.UNKNOWN, WeatherStatus.CONFLICT))
 HOUR = timedelta(hours=1)
 PRE_FLIGHT = timedelta(minutes=30)
 MARGIN = 0.10  # "marginal": passes, but within 10 % of a limit

@@ -10,7 +10,7 @@ from datetime import timedelta
 from django.contrib import admin, messages
 from django.utils import timezone
 
-from bookings.models import ACTIVE_STATUSES, Booking
+from bookings.models import ACTIVE_STATUSES, Booking, WeatherStatus
 from config.exceptions import ApplicationError
 from rescheduling.models import RescheduleRequest
 from rescheduling.services import reschedule_request_open
@@ -64,7 +64,7 @@ def _regenerate(modeladmin, request, bookings) -> None:
 
 def _latest_reasons(booking) -> list[str]:
     check = latest_check(booking=booking)
-    return list(check.reasons) if check is not None and check.status == "conflict" else []
+    return list(check.reasons) if check is not None and check.status == WeatherStatus.CONFLICT else []
 
 
 @admin.action(description="Regenerate reschedule options for the selected flights")

@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 from availability.selectors import free_intervals, school_zone
 from bookings.models import ACTIVE_STATUSES, BookingStatus
 from bookings.selectors import booking_list
+from rescheduling.models import RequestStatus
 from rescheduling.selectors import request_list
 from weather.judging import PRE_FLIGHT
 from weather.selectors import latest_checks
@@ -43,7 +44,7 @@ def flight_rows(*, bookings, actor, with_requests: bool = True) -> list[FlightRo
     bookings = list(bookings)
     pending = {}
     if with_requests and bookings:
-        for request in request_list(actor=actor, filters={"status": ["pending"]}):
+        for request in request_list(actor=actor, filters={"status": [RequestStatus.PENDING]}):
             pending.setdefault(request.booking_id, request)
     checks = latest_checks(booking_ids=[b.id for b in bookings],
                            fields=("id", "booking_id", "status", "reasons", "checked_at", "confidence"))
@@ -79,8 +80,8 @@ def dashboard(*, actor, now: datetime) -> dict:
     more = (_upcoming(actor=actor, now=now, days=UPCOMING_DAYS).count() - len(shown)
             if len(shown) == DASHBOARD_FLIGHTS else 0)
     rows = flight_rows(bookings=shown, actor=actor)
-    requests = [r for r in request_list(actor=actor, filters={"status": ["pending"]}) if r.expires_at > now]
-    held = [row for row in rows if row.booking.status == "weather_hold"]
+    requests = [r for r in request_list(actor=actor, filters={"status": [RequestStatus.PENDING]}) if r.expires_at > now]
+    held = [row for row in rows if row.booking.status == BookingStatus.WEATHER_HOLD]
     return {
         "rows": rows,
         "more": more,
@@ -245,7 +246,7 @@ LATE_CANCELLATIONS_DAYS = 14
 
 def recent_late_cancellations(*, actor, now: datetime, days: int = LATE_CANCELLATIONS_DAYS) -> list:
     """Students' own cancellations inside the school's cut-off, cancelled in the last `days`, newest first."""
-    return list(booking_list(actor=actor, filters={"status": ["cancelled"]})
+    return list(booking_list(actor=actor, filters={"status": [BookingStatus.CANCELLED]})
                 .filter(late_cancellation=True, cancelled_at__gte=now - timedelta(days=days))
                 .order_by("-cancelled_at")[:50])
 

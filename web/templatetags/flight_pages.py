@@ -1,6 +1,7 @@
 from django import template
 from django.utils.html import format_html
 
+from bookings.models import BookingStatus, HoldReason
 from web import reasons as reasons_for_reading
 from web import timefmt
 
@@ -52,7 +53,7 @@ def confidence_badge(confidence):
 
 @register.simple_tag
 def status_badge(booking):
-    if booking.status == "weather_hold" and getattr(booking, "hold_reason", "") == "maintenance":
+    if booking.status == BookingStatus.WEATHER_HOLD and getattr(booking, "hold_reason", "") == HoldReason.MAINTENANCE:
         return format_html('<span class="status status-{}">{}</span>', booking.status, "Maintenance hold")
     return format_html('<span class="status status-{}">{}</span>', booking.status, booking.get_status_display())
 

@@ -9,6 +9,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from bookings.models import BookingStatus
 from bookings.selectors import aircraft_get, booking_list, squawk_get, squawk_list
 from bookings.services import squawk_clear, squawk_open
 from config.exceptions import ApplicationError
@@ -24,7 +25,7 @@ def _instructors_and_staff(user) -> None:
 def _page(request, aircraft, *, form=None, clear_forms=None, status: int = 200):
     squawks = list(squawk_list(aircraft=aircraft))
     clear_forms = clear_forms or {}
-    held = (booking_list(actor=request.user).filter(aircraft=aircraft, status="weather_hold",
+    held = (booking_list(actor=request.user).filter(aircraft=aircraft, status=BookingStatus.WEATHER_HOLD,
                                                     hold_reason="maintenance")
             .select_related("departure_airport", "student").order_by("start"))
     return render_page(request, "web/aircraft_detail.html", {

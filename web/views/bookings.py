@@ -13,6 +13,7 @@ from bookings.selectors import aircraft_list, aircraft_taken, booking_get, booki
 from bookings.services import airport_get_or_create, booking_create
 from bookings.services.standby import standby_create
 from config.exceptions import ApplicationError, ConflictError
+from rescheduling.models import RequestStatus
 from rescheduling.selectors import request_list
 from weather.selectors import latest_check
 from web import selectors, timefmt
@@ -42,7 +43,7 @@ def booking_detail(request, booking_id: int):
         "check": check,
         "reasons": selectors.check_reasons(check),
         "timeline": selectors.weather_timeline(booking=booking, check=check),
-        "pending_request": next((r for r in requests if r.status == "pending"), None),
+        "pending_request": next((r for r in requests if r.status == RequestStatus.PENDING), None),
         "requests": requests,
         "providers": selectors.provider_names(check),
         "rules": selectors.rules_applied(booking=booking, check=check),

@@ -5,6 +5,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from bookings.models import BookingStatus
 from bookings.selectors import booking_get
 from bookings.services import booking_update
 from config.exceptions import ApplicationError
@@ -21,7 +22,7 @@ def booking_confirm(request, booking_id: int):
     """The instructor's word that the lesson will happen (staff may give it too)."""
     booking = booking_get(actor=request.user, booking_id=booking_id)
     try:
-        booking = booking_update(booking=booking, actor=request.user, status="confirmed")
+        booking = booking_update(booking=booking, actor=request.user, status=BookingStatus.CONFIRMED)
     except ApplicationError as exc:
         messages.error(request, f"Not confirmed: {exc.message}")
     else:

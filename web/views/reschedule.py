@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from config.exceptions import ApplicationError, ConflictError
+from rescheduling.models import RequestStatus
 from rescheduling.selectors import request_get
 from rescheduling.services import reschedule_request_accept, reschedule_request_decline
 from web import timefmt
@@ -20,7 +21,7 @@ def _request_page(request, reschedule_request, *, error: str = "", status: int =
         "booking": reschedule_request.booking,
         "options": options,
         "error": error,
-        "is_open": reschedule_request.status == "pending" and reschedule_request.expires_at > now,
+        "is_open": reschedule_request.status == RequestStatus.PENDING and reschedule_request.expires_at > now,
         "can_decide": _can_decide(request.user, reschedule_request),
     }, status=status)
 
