@@ -55,8 +55,13 @@ def _declined_slots(booking) -> frozenset:
     return frozenset(marked.values_list("start", "instructor_id"))
 
 
+def may_decide(*, reschedule_request: RescheduleRequest, actor) -> bool:
+    """The student decides (or staff for them); the instructor sees the options but does not choose."""
+    return bool(actor.is_admin or reschedule_request.booking.student_id == actor.pk)
+
+
 def _may_decide(request: RescheduleRequest, actor) -> None:
-    if actor.is_admin or request.booking.student_id == actor.pk:
+    if may_decide(reschedule_request=request, actor=actor):
         return
     raise ForbiddenError("Only the student or operations staff can decide on these options.")
 

@@ -127,7 +127,8 @@ class BookingCreateSerializer(serializers.Serializer):
                                                     default=None)
     aircraft = serializers.PrimaryKeyRelatedField(queryset=Aircraft.objects.all())
     departure_airport = serializers.CharField(max_length=4, help_text="ICAO code, e.g. KPAO.")
-    destination_airport = serializers.CharField(max_length=4, required=False, allow_blank=True,
+    # Left out or blank, booking_create makes it the departure airport.
+    destination_airport = serializers.CharField(max_length=4, required=False, allow_blank=True, default="",
                                                 help_text="ICAO code; the departure airport when left out.")
     start = AwareDateTimeField()
     end = AwareDateTimeField()
@@ -137,11 +138,6 @@ class BookingCreateSerializer(serializers.Serializer):
                                                      help_text="Operations staff only; never overrides an overlap.")
     status = serializers.ChoiceField(choices=[BookingStatus.SCHEDULED, BookingStatus.CONFIRMED,
                                               BookingStatus.COMPLETED], default=BookingStatus.SCHEDULED)
-
-    def validate(self, attrs):
-        if not attrs.get("destination_airport"):
-            attrs["destination_airport"] = attrs["departure_airport"]
-        return attrs
 
 
 class BookingUpdateSerializer(serializers.Serializer):

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET, require_POST
 from config.exceptions import ApplicationError, ConflictError
 from rescheduling.models import RequestStatus
 from rescheduling.selectors import request_get
-from rescheduling.services import reschedule_request_accept, reschedule_request_decline
+from rescheduling.services import may_decide, reschedule_request_accept, reschedule_request_decline
 from web import timefmt
 from web.views.common import login_required, not_found_as_404, render_page
 
@@ -22,13 +22,8 @@ def _request_page(request, reschedule_request, *, error: str = "", status: int =
         "options": options,
         "error": error,
         "is_open": reschedule_request.status == RequestStatus.PENDING and reschedule_request.expires_at > now,
-        "can_decide": _can_decide(request.user, reschedule_request),
+        "can_decide": may_decide(reschedule_request=reschedule_request, actor=request.user),
     }, status=status)
-
-
-def _can_decide(user, reschedule_request) -> bool:
-    """The student decides (or staff for them); the instructor sees the options but does not choose."""
-    return user.is_admin or user.id == reschedule_request.booking.student_id
 
 
 @login_required
