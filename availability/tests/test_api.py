@@ -4,7 +4,8 @@ import pytest
 
 from audit.models import AuditEvent
 from availability.models import AvailabilityPattern
-from bookings.tests.factories import AircraftFactory, BookingFactory, ExceptionFactory, PatternFactory
+from availability.tests.factories import ExceptionFactory, PatternFactory
+from bookings.tests.factories import AircraftFactory, BookingFactory
 
 PATTERNS = "/api/v1/availability/patterns/"
 EXCEPTIONS = "/api/v1/availability/exceptions/"

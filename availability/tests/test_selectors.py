@@ -6,7 +6,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from availability import selectors
-from bookings.tests.factories import AircraftFactory, BookingFactory, ExceptionFactory, PatternFactory
+from availability.tests.factories import ExceptionFactory, PatternFactory
+from bookings.tests.factories import AircraftFactory, BookingFactory
 
 
 def utc(*args) -> datetime:

@@ -3,7 +3,8 @@ from datetime import UTC, datetime
 import pytest
 import time_machine
 
-from bookings.tests.factories import AircraftFactory, AirportFactory, available_every_day
+from availability.tests.factories import available_every_day
+from bookings.tests.factories import AircraftFactory, AirportFactory
 
 # A Monday in summer: Palo Alto is on PDT (UTC-7).
 NOW = datetime(2026, 6, 1, 15, 0, tzinfo=UTC)

@@ -1,9 +1,8 @@
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 
 import factory
 
 from accounts.tests.factories import InstructorFactory, StudentFactory
-from availability.models import AvailabilityException, AvailabilityPattern
 from bookings.models import Aircraft, AircraftStatus, Airport, Booking, BookingStatus, LessonType
 
 
@@ -49,27 +48,3 @@ class BookingFactory(factory.django.DjangoModelFactory):
     end = factory.LazyAttribute(lambda o: o.start + timedelta(hours=2))
     lesson_type = LessonType.DUAL
     status = BookingStatus.SCHEDULED
-
-
-class PatternFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = AvailabilityPattern
-
-    weekday = 0
-    start_time = time(8)
-    end_time = time(18)
-    valid_from = factory.LazyFunction(lambda: datetime(2020, 1, 1).date())
-    valid_until = None
-
-
-class ExceptionFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = AvailabilityException
-
-    reason = "Time off"
-
-
-def available_every_day(*, instructor=None, aircraft=None, start=time(0), end=time(23, 59, 59)):
-    """Weekly patterns covering every day for one party (all day by default)."""
-    return [PatternFactory(instructor=instructor, aircraft=aircraft, weekday=day, start_time=start, end_time=end)
-            for day in range(7)]

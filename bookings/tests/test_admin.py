@@ -2,8 +2,9 @@ import pytest
 from django.urls import reverse
 
 from audit.models import AuditEvent
+from availability.tests.factories import ExceptionFactory, PatternFactory
 from bookings.tests.conftest import at
-from bookings.tests.factories import BookingFactory, ExceptionFactory, PatternFactory
+from bookings.tests.factories import BookingFactory
 
 
 @pytest.mark.django_db

@@ -8,9 +8,10 @@ import time_machine
 from django.test import override_settings
 
 from availability.selectors import END_OF_DAY
+from availability.tests.factories import available_every_day
 from bookings import services
 from bookings.models import Booking
-from bookings.tests.factories import AircraftFactory, AirportFactory, available_every_day
+from bookings.tests.factories import AircraftFactory, AirportFactory
 from config.exceptions import ApplicationError
 from weather.daylight import nights_between
 

@@ -2,16 +2,11 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from audit.models import AuditEvent
+from availability.tests.factories import ExceptionFactory, PatternFactory, available_every_day
 from bookings import services
 from bookings.models import Booking, BookingStatus, WeatherStatus
 from bookings.tests.conftest import at
-from bookings.tests.factories import (
-    AircraftFactory,
-    BookingFactory,
-    ExceptionFactory,
-    PatternFactory,
-    available_every_day,
-)
+from bookings.tests.factories import AircraftFactory, BookingFactory
 from config.exceptions import ApplicationError, ConflictError, ForbiddenError
 
 

@@ -7,11 +7,12 @@ from django.db import connection
 
 from accounts.tests.factories import InstructorFactory, StudentFactory
 from audit.models import AuditEvent
+from availability.tests.factories import available_every_day
 from bookings.models import Booking, BookingStatus, StandbyRequest, StandbyStatus
 from bookings.services import booking_cancel, booking_create
 from bookings.services.standby import standby_create, standby_expire_due, standby_fill, standby_withdraw
 from bookings.tests.conftest import at
-from bookings.tests.factories import AircraftFactory, BookingFactory, available_every_day
+from bookings.tests.factories import AircraftFactory, BookingFactory
 from config.exceptions import ApplicationError, ConflictError, NotFoundError
 from notifications.models import Notification
 

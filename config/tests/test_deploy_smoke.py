@@ -8,8 +8,9 @@ import pytest
 
 from accounts.tests.factories import TEST_PASSWORD, AdminFactory, InstructorFactory, StudentFactory
 from availability.smoke import smoke_accounts_ensure
+from availability.tests.factories import available_every_day
 from bookings.models import Booking
-from bookings.tests.factories import AircraftFactory, available_every_day
+from bookings.tests.factories import AircraftFactory
 from config.tests.deploy_support import ROOT, child_env
 
 _spec = importlib.util.spec_from_file_location("smoke_script", ROOT / "scripts" / "smoke.py")

@@ -1,11 +1,12 @@
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 import time_machine
 
 from accounts.tests.factories import InstructorFactory
+from availability.tests.factories import available_every_day
 from bookings.tests.factories import AircraftFactory
-from rescheduling.tests.factories import BookingFactory, available_all_week
+from rescheduling.tests.factories import BookingFactory
 
 # A Monday morning; every test of this app runs at this instant unless it moves the clock itself.
 NOW = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
@@ -26,9 +27,9 @@ def school(db, now, owner, colleague):
     twin = AircraftFactory(tail_number="N102SP", model="Cessna 172S")
     piper = AircraftFactory(tail_number="N201PA", model="Piper PA-28")
     for instructor in (colleague, other_instructor):
-        available_all_week(instructor=instructor)
+        available_every_day(instructor=instructor, start=time(6), end=time(22))
     for plane in (aircraft, twin, piper):
-        available_all_week(aircraft=plane)
+        available_every_day(aircraft=plane, start=time(6), end=time(22))
     held = BookingFactory(student=owner, instructor=colleague, aircraft=aircraft,
                           start=now + timedelta(hours=4), end=now + timedelta(hours=6),
                           status="weather_hold", status_before_hold="scheduled")

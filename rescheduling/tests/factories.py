@@ -1,12 +1,11 @@
 """Factories for rescheduling tests, on top of the bookings app's: a test can set up any school without going
 through the services."""
 
-from datetime import time, timedelta
+from datetime import timedelta
 
 import factory
 from django.utils import timezone
 
-from availability.models import AvailabilityPattern
 from bookings.tests import factories as bookings_factories
 from rescheduling.models import OptionSource, RescheduleOption, RescheduleRequest
 
@@ -15,24 +14,6 @@ class BookingFactory(bookings_factories.BookingFactory):
     """Tomorrow at this minute, so solver tests start from a slot near now."""
 
     start = factory.LazyFunction(lambda: timezone.now().replace(microsecond=0) + timedelta(days=1))
-
-
-class PatternFactory(factory.django.DjangoModelFactory):
-    """Every day 06:00-22:00 in the school's zone unless told otherwise."""
-
-    class Meta:
-        model = AvailabilityPattern
-
-    weekday = 0
-    start_time = time(6, 0)
-    end_time = time(22, 0)
-    valid_from = factory.LazyFunction(lambda: timezone.now().date() - timedelta(days=30))
-
-
-def available_all_week(*, instructor=None, aircraft=None, start_time=time(6, 0), end_time=time(22, 0)) -> None:
-    for weekday in range(7):
-        PatternFactory(instructor=instructor, aircraft=aircraft, weekday=weekday, start_time=start_time,
-                       end_time=end_time)
 
 
 class RescheduleRequestFactory(factory.django.DjangoModelFactory):

@@ -4,7 +4,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bookings.tests.factories import AircraftFactory, AirportFactory, BookingFactory, available_every_day
+from availability.tests.factories import available_every_day
+from bookings.tests.factories import AircraftFactory, AirportFactory, BookingFactory
 from notifications.tests.smtp import FakeSMTPServer
 from tests.http_fake import FakeHTTPServer
 from weather.tests.conftest import Weather

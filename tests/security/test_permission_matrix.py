@@ -12,7 +12,8 @@ import pytest
 
 from accounts.tests.factories import InstructorFactory
 from audit.services import audit_record
-from bookings.tests.factories import AirportFactory, BookingFactory, ExceptionFactory, PatternFactory
+from availability.tests.factories import ExceptionFactory, PatternFactory
+from bookings.tests.factories import AirportFactory, BookingFactory
 from notifications.tests.factories import NotificationFactory
 from rescheduling.tests.factories import RescheduleOptionFactory, RescheduleRequestFactory
 

@@ -4,7 +4,8 @@ import pytest
 import time_machine
 
 from accounts.models import TrainingLevel
-from bookings.tests.factories import AircraftFactory, AirportFactory, BookingFactory, available_every_day
+from availability.tests.factories import available_every_day
+from bookings.tests.factories import AircraftFactory, AirportFactory, BookingFactory
 
 # Monday 2 March 2026, 08:00 UTC (midnight in Palo Alto): every page test runs at this instant.
 NOW = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)

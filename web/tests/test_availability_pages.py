@@ -6,7 +6,7 @@ import pytest
 
 from audit.models import AuditEvent
 from availability.models import AvailabilityException, AvailabilityPattern
-from bookings.tests.factories import ExceptionFactory, PatternFactory
+from availability.tests.factories import ExceptionFactory, PatternFactory
 
 pytestmark = pytest.mark.django_db
 

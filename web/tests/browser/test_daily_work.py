@@ -10,9 +10,9 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.demo import DEMO_PASSWORD, seed_people
+from availability.tests.factories import available_every_day
 from bookings.models import Booking
 from bookings.services import aircraft_create, airport_get_or_create, booking_create
-from bookings.tests.factories import available_every_day
 from weather.jobs import run_monitor
 from weather.providers.demo import next_block_with
 from web.tests.browser.conftest import screenshot, sign_in

@@ -12,9 +12,9 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.demo import DEMO_PASSWORD, seed_people
+from availability.tests.factories import available_every_day
 from bookings.models import Aircraft, Booking, StandbyRequest
 from bookings.services import aircraft_create, airport_get_or_create, booking_create
-from bookings.tests.factories import available_every_day
 from rescheduling.models import RescheduleOption
 from weather.jobs import run_monitor
 from weather.providers.demo import BLOCK_HOURS, scenario_for
