@@ -1,30 +1,19 @@
 from datetime import UTC, datetime
 
 import pytest
-import time_machine
 
 from availability.tests.factories import available_every_day
-from bookings.tests.factories import AircraftFactory, AirportFactory
+from bookings.tests import fixtures as shared
+from bookings.tests.factories import AircraftFactory
 
-# A Monday in summer: Palo Alto is on PDT (UTC-7).
-NOW = datetime(2026, 6, 1, 15, 0, tzinfo=UTC)
+NOW = shared.NOW
+now, kpao = shared.now, shared.kpao  # the summer clock and home airport, as fixtures here
 
 
 @pytest.fixture(autouse=True)
 def school_in_utc(settings):
     """Patterns in these tests are written in UTC unless a test says otherwise, whatever the environment says."""
     settings.SCHOOL_TIME_ZONE = "UTC"
-
-
-@pytest.fixture
-def now():
-    with time_machine.travel(NOW, tick=False):
-        yield NOW
-
-
-@pytest.fixture
-def kpao(db):
-    return AirportFactory()
 
 
 @pytest.fixture

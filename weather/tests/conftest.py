@@ -1,25 +1,14 @@
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
-import time_machine
 
-from bookings.tests.factories import AircraftFactory, AirportFactory, BookingFactory
+from bookings.tests import fixtures as shared
+from bookings.tests.factories import AircraftFactory, BookingFactory
 from tests.http_fake import FakeHTTPServer
 from weather.tests import payloads
 
-# A Monday in summer: Palo Alto is on PDT (UTC-7).
-NOW = datetime(2026, 6, 1, 15, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def now():
-    with time_machine.travel(NOW, tick=False):
-        yield NOW
-
-
-@pytest.fixture
-def kpao(db):
-    return AirportFactory()
+NOW = shared.NOW
+now, kpao = shared.now, shared.kpao  # the summer clock and home airport, as fixtures here
 
 
 @pytest.fixture

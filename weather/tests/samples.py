@@ -2,7 +2,8 @@
 
 from datetime import UTC, datetime
 
-from weather.providers.base import HOURLY, CloudLayer, HourlyWeather
+from weather.judging import Minimums, RoutePoint
+from weather.providers.base import HOURLY, CloudLayer, HourlyWeather, Location
 
 HOUR_14Z = datetime(2026, 6, 1, 14, 0, tzinfo=UTC)
 
@@ -14,3 +15,10 @@ def sample(provider="demo", *, valid_at=HOUR_14Z, source=HOURLY, clouds=(("FEW",
     return HourlyWeather(provider=provider, source=source, valid_at=valid_at,
                          clouds=None if clouds is None else tuple(CloudLayer(cover, base) for cover, base in clouds),
                          **defaults)
+
+
+# The default minimums of each level, and the home airport as a judged point (runways 13/31).
+STUDENT = Minimums.default("student_pilot")
+PRIVATE = Minimums.default("private_pilot")
+INSTRUMENT = Minimums.default("instrument_rated")
+KPAO = RoutePoint(Location("KPAO", 37.46, -122.12, "KPAO"), "departure", "KPAO", (130, 310), "America/Los_Angeles")

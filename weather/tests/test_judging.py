@@ -18,12 +18,8 @@ from weather.judging import (
     window_hours,
 )
 from weather.providers.base import Location
-from weather.tests.samples import HOUR_14Z, sample
+from weather.tests.samples import HOUR_14Z, INSTRUMENT, KPAO, PRIVATE, STUDENT, sample
 
-STUDENT = Minimums.default("student_pilot")
-PRIVATE = Minimums.default("private_pilot")
-INSTRUMENT = Minimums.default("instrument_rated")
-KPAO = RoutePoint(Location("KPAO", 37.46, -122.12, "KPAO"), "departure", "KPAO", (130, 310), "America/Los_Angeles")
 NO_RUNWAYS = RoutePoint(Location("KXYZ", 37.0, -122.0, "KXYZ"), "destination", "KXYZ", (), "UTC")
 
 
