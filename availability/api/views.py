@@ -1,6 +1,6 @@
 from datetime import timedelta
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
@@ -30,21 +30,68 @@ class IsAdminOrInstructor(BasePermission):
         return bool(user and user.is_authenticated and (user.is_admin or user.is_instructor))
 
 
-class AdminWritesInstructorsRead:
+class AdminWritesInstructorsRead(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Patterns and exceptions alike: operations staff write, instructors read their own. A subclass names its
+    serializers and the selector and services that read and write one object."""
+
+    write_serializer_class = None
+
     def get_permissions(self):
         if self.action in {"list", "retrieve"}:
             return [IsAdminOrInstructor()]
         return [IsAdmin()]
 
+    def get_one(self, request, pk):
+        raise NotImplementedError
+
+    def create_one(self, *, actor, **fields):
+        raise NotImplementedError
+
+    def update_one(self, item, *, actor, **fields):
+        raise NotImplementedError
+
+    def delete_one(self, item, *, actor) -> None:
+        raise NotImplementedError
+
+    def retrieve(self, request, pk=None):
+        return Response(self.serializer_class(self.get_one(request, int_or_404(pk))).data)
+
+    def create(self, request):
+        serializer = self.write_serializer_class(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        item = self.create_one(actor=request.user, **serializer.validated_data)
+        return Response(self.serializer_class(item).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, pk=None):
+        item = self.get_one(request, int_or_404(pk))
+        serializer = self.write_serializer_class(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        item = self.update_one(item, actor=request.user, **serializer.validated_data)
+        return Response(self.serializer_class(item).data)
+
+    def update(self, request, pk=None):
+        return self.partial_update(request, pk)
+
+    def destroy(self, request, pk=None):
+        self.delete_one(self.get_one(request, int_or_404(pk)), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
 
 OWNER_FILTERS = [OpenApiParameter("instructor", int), OpenApiParameter("aircraft", int)]
 
 
+def _write_schemas(read, write):
+    return {"create": extend_schema(request=write, responses={201: read}),
+            "partial_update": extend_schema(request=write, responses={200: read})}
+
+
 @extend_schema(tags=["availability"])
-class AvailabilityPatternViewSet(AdminWritesInstructorsRead, mixins.ListModelMixin, viewsets.GenericViewSet):
+@extend_schema_view(**_write_schemas(AvailabilityPatternSerializer, AvailabilityPatternWriteSerializer))
+class AvailabilityPatternViewSet(AdminWritesInstructorsRead):
     """Weekly windows in SCHOOL_TIME_ZONE. Operations staff write; instructors read their own."""
 
     serializer_class = AvailabilityPatternSerializer
+    write_serializer_class = AvailabilityPatternWriteSerializer
     queryset = AvailabilityPattern.objects.none()  # For the schema generator; get_queryset scopes real requests.
 
     def get_queryset(self):
@@ -56,40 +103,27 @@ class AvailabilityPatternViewSet(AdminWritesInstructorsRead, mixins.ListModelMix
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
-    def retrieve(self, request, pk=None):
-        return Response(AvailabilityPatternSerializer(
-            selectors.pattern_get(actor=request.user, pattern_id=int_or_404(pk))).data)
+    def get_one(self, request, pk):
+        return selectors.pattern_get(actor=request.user, pattern_id=pk)
 
-    @extend_schema(request=AvailabilityPatternWriteSerializer, responses={201: AvailabilityPatternSerializer})
-    def create(self, request):
-        serializer = AvailabilityPatternWriteSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        pattern = services.pattern_create(actor=request.user, **serializer.validated_data)
-        return Response(AvailabilityPatternSerializer(pattern).data, status=status.HTTP_201_CREATED)
+    def create_one(self, *, actor, **fields):
+        return services.pattern_create(actor=actor, **fields)
 
-    @extend_schema(request=AvailabilityPatternWriteSerializer, responses={200: AvailabilityPatternSerializer})
-    def partial_update(self, request, pk=None):
-        pattern = selectors.pattern_get(actor=request.user, pattern_id=int_or_404(pk))
-        serializer = AvailabilityPatternWriteSerializer(data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        pattern = services.pattern_update(pattern=pattern, actor=request.user, **serializer.validated_data)
-        return Response(AvailabilityPatternSerializer(pattern).data)
+    def update_one(self, item, *, actor, **fields):
+        return services.pattern_update(pattern=item, actor=actor, **fields)
 
-    def update(self, request, pk=None):
-        return self.partial_update(request, pk)
-
-    def destroy(self, request, pk=None):
-        services.pattern_delete(pattern=selectors.pattern_get(actor=request.user, pattern_id=int_or_404(pk)),
-                                actor=request.user)
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    def delete_one(self, item, *, actor) -> None:
+        services.pattern_delete(pattern=item, actor=actor)
 
 
 @extend_schema(tags=["availability"])
-class AvailabilityExceptionViewSet(AdminWritesInstructorsRead, mixins.ListModelMixin, viewsets.GenericViewSet):
+@extend_schema_view(**_write_schemas(AvailabilityExceptionSerializer, AvailabilityExceptionWriteSerializer))
+class AvailabilityExceptionViewSet(AdminWritesInstructorsRead):
     """Dated blocks (time off, maintenance) that beat any pattern. Operations staff write; instructors read
     their own."""
 
     serializer_class = AvailabilityExceptionSerializer
+    write_serializer_class = AvailabilityExceptionWriteSerializer
     queryset = AvailabilityException.objects.none()  # For the schema generator only.
 
     def get_queryset(self):
@@ -104,33 +138,17 @@ class AvailabilityExceptionViewSet(AdminWritesInstructorsRead, mixins.ListModelM
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
-    def retrieve(self, request, pk=None):
-        return Response(AvailabilityExceptionSerializer(
-            selectors.exception_get(actor=request.user, exception_id=int_or_404(pk))).data)
+    def get_one(self, request, pk):
+        return selectors.exception_get(actor=request.user, exception_id=pk)
 
-    @extend_schema(request=AvailabilityExceptionWriteSerializer, responses={201: AvailabilityExceptionSerializer})
-    def create(self, request):
-        serializer = AvailabilityExceptionWriteSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        exception = services.exception_create(actor=request.user, **serializer.validated_data)
-        return Response(AvailabilityExceptionSerializer(exception).data, status=status.HTTP_201_CREATED)
+    def create_one(self, *, actor, **fields):
+        return services.exception_create(actor=actor, **fields)
 
-    @extend_schema(request=AvailabilityExceptionWriteSerializer, responses={200: AvailabilityExceptionSerializer})
-    def partial_update(self, request, pk=None):
-        exception = selectors.exception_get(actor=request.user, exception_id=int_or_404(pk))
-        serializer = AvailabilityExceptionWriteSerializer(data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        exception = services.exception_update(exception=exception, actor=request.user,
-                                              **serializer.validated_data)
-        return Response(AvailabilityExceptionSerializer(exception).data)
+    def update_one(self, item, *, actor, **fields):
+        return services.exception_update(exception=item, actor=actor, **fields)
 
-    def update(self, request, pk=None):
-        return self.partial_update(request, pk)
-
-    def destroy(self, request, pk=None):
-        services.exception_delete(
-            exception=selectors.exception_get(actor=request.user, exception_id=int_or_404(pk)), actor=request.user)
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    def delete_one(self, item, *, actor) -> None:
+        services.exception_delete(exception=item, actor=actor)
 
 
 class SlotsView(APIView):
