@@ -15,6 +15,22 @@ class AuditedAdmin(admin.ModelAdmin):
     def _values(self, obj) -> dict:
         return {name: getattr(obj, name) for name in self.fields_for_service}
 
+    def create_service(self, request, values: dict):
+        raise NotImplementedError
+
+    def update_service(self, request, current, values: dict):
+        raise NotImplementedError
+
+    def delete_service(self, request, obj):
+        raise NotImplementedError
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            self.update_service(request, self.model.objects.get(pk=obj.pk), self._values(obj))
+        else:
+            created = self.create_service(request, self._values(obj))
+            obj.pk, obj._state.adding, obj._state.db = created.pk, False, created._state.db
+
     def delete_model(self, request, obj):
         self.delete_service(request, obj)
 
@@ -31,13 +47,11 @@ class AvailabilityPatternAdmin(AuditedAdmin):
     search_fields = ["instructor__email", "instructor__last_name", "aircraft__tail_number"]
     list_select_related = ["instructor", "aircraft"]
 
-    def save_model(self, request, obj, form, change):
-        if change:
-            services.pattern_update(pattern=AvailabilityPattern.objects.get(pk=obj.pk), actor=request.user,
-                                    **self._values(obj))
-        else:
-            created = services.pattern_create(actor=request.user, **self._values(obj))
-            obj.pk, obj._state.adding, obj._state.db = created.pk, False, created._state.db
+    def create_service(self, request, values: dict):
+        return services.pattern_create(actor=request.user, **values)
+
+    def update_service(self, request, current, values: dict):
+        return services.pattern_update(pattern=current, actor=request.user, **values)
 
     def delete_service(self, request, obj):
         services.pattern_delete(pattern=obj, actor=request.user)
@@ -52,13 +66,11 @@ class AvailabilityExceptionAdmin(AuditedAdmin):
     date_hierarchy = "start"
     list_select_related = ["instructor", "aircraft"]
 
-    def save_model(self, request, obj, form, change):
-        if change:
-            services.exception_update(exception=AvailabilityException.objects.get(pk=obj.pk), actor=request.user,
-                                      **self._values(obj))
-        else:
-            created = services.exception_create(actor=request.user, **self._values(obj))
-            obj.pk, obj._state.adding, obj._state.db = created.pk, False, created._state.db
+    def create_service(self, request, values: dict):
+        return services.exception_create(actor=request.user, **values)
+
+    def update_service(self, request, current, values: dict):
+        return services.exception_update(exception=current, actor=request.user, **values)
 
     def delete_service(self, request, obj):
         services.exception_delete(exception=obj, actor=request.user)
