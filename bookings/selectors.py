@@ -1,8 +1,6 @@
 """Reads for airports, aircraft and bookings, scoped by the person asking."""
 
-import contextlib
 import functools
-import re
 from datetime import datetime
 
 import django_filters
@@ -23,9 +21,6 @@ from bookings.models import (
 )
 from config.exceptions import ApplicationError, NotFoundError
 
-ICAO_PATTERN = re.compile(r"^[A-Za-z0-9]{4}$")
-
-
 # --- airports and aircraft ---------------------------------------------------------------------
 
 def clean_text_filter(value, field: str) -> str:
@@ -38,28 +33,12 @@ def clean_text_filter(value, field: str) -> str:
 
 
 def airport_list(*, search: str | None = None):
-    """Stored airports matching `search`; an exact ICAO code the airport database knows is added on first use."""
-    from bookings.services import airport_get_or_create
-
+    """Stored airports matching `search` (see `services.airport_learn_from_search` for codes named first)."""
     airports = Airport.objects.all()
     search = clean_text_filter(search, "search")
     if not search:
         return airports
-    if ICAO_PATTERN.match(search) and not airports.filter(icao=search.upper()).exists():
-        # Not an ICAO code after all: the name search below still runs.
-        with contextlib.suppress(ApplicationError):
-            airport_get_or_create(icao=search)
     return airports.filter(Q(icao__iexact=search) | Q(name__icontains=search) | Q(city__icontains=search))
-
-
-def airport_get(*, icao: str) -> Airport:
-    """The airport for `icao`, created from the airport database on first use; NotFoundError when unknown."""
-    from bookings.services import airport_get_or_create
-
-    try:
-        return airport_get_or_create(icao=icao)
-    except ApplicationError as exc:
-        raise NotFoundError(exc.message, code="unknown_airport", fields=exc.fields)
 
 
 def aircraft_list(*, filters: dict | None = None):

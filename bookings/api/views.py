@@ -56,14 +56,16 @@ class AirportViewSet(ReadForAllWriteForAdmins, mixins.ListModelMixin, viewsets.G
     lookup_value_regex = "[A-Za-z0-9]{4}"
 
     def get_queryset(self):
-        return selectors.airport_list(search=self.request.query_params.get("search"))
+        search = self.request.query_params.get("search")
+        services.airport_learn_from_search(search=search)
+        return selectors.airport_list(search=search)
 
     @extend_schema(parameters=[OpenApiParameter("search", str, description="ICAO code, name or city")])
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
     def retrieve(self, request, icao=None):
-        return Response(AirportSerializer(selectors.airport_get(icao=icao)).data)
+        return Response(AirportSerializer(services.airport_for_code(icao=icao)).data)
 
     @extend_schema(request=AirportCreateSerializer, responses={201: AirportSerializer})
     def create(self, request):
@@ -76,7 +78,7 @@ class AirportViewSet(ReadForAllWriteForAdmins, mixins.ListModelMixin, viewsets.G
     def partial_update(self, request, icao=None):
         serializer = AirportUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        airport = services.airport_update(airport=selectors.airport_get(icao=icao), actor=request.user,
+        airport = services.airport_update(airport=services.airport_for_code(icao=icao), actor=request.user,
                                           **serializer.validated_data)
         return Response(AirportSerializer(airport).data)
 

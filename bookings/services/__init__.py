@@ -6,7 +6,14 @@ instructor, aircraft), always in the same order, then looks for overlapping acti
 slips past the check, the IntegrityError becomes the same 409.
 """
 
-from bookings.services.fleet import aircraft_create, aircraft_update, airport_get_or_create, airport_update
+from bookings.services.fleet import (
+    aircraft_create,
+    aircraft_update,
+    airport_for_code,
+    airport_get_or_create,
+    airport_learn_from_search,
+    airport_update,
+)
 from bookings.services.lifecycle import (
     booking_cancel,
     booking_create,
@@ -40,7 +47,8 @@ from bookings.services.weather import (
 
 __all__ = [
     "LOCK_NAMESPACES", "MAX_ADVANCE", "MAX_DURATION", "MIN_DURATION", "BookingBusy", "aircraft_create",
-    "aircraft_update", "airport_get_or_create", "airport_update", "booking_cancel", "booking_create",
+    "aircraft_update", "airport_for_code", "airport_get_or_create", "airport_learn_from_search", "airport_update",
+    "booking_cancel", "booking_create",
     "booking_mark_rescheduled", "booking_place_on_weather_hold", "booking_record_weather",
     "booking_release_weather_hold", "booking_snapshot", "booking_update", "bookings_record_weather_bulk",
     "cancellation_cutoff", "conflict_from_integrity_error", "is_late_cancellation", "aircraft_ground",

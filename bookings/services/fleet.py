@@ -1,6 +1,9 @@
 """Airports from the bundled airport database, and the fleet."""
 
 
+import contextlib
+import re
+
 import airportsdata
 from django.db import transaction
 
@@ -12,9 +15,12 @@ from bookings.models import (
     validate_runway_headings,
 )
 from bookings.services.squawks import aircraft_ground, aircraft_return_to_service
-from config.exceptions import ApplicationError
+from config.exceptions import ApplicationError, NotFoundError
+
+ICAO_PATTERN = re.compile(r"^[A-Za-z0-9]{4}$")
 
 _airport_database = None
+
 
 def _airports() -> dict:
     global _airport_database
@@ -44,6 +50,23 @@ def airport_get_or_create(icao: str) -> Airport:
             audit_record(action="airport.created", object_type="airport", object_id=airport.pk,
                          after={"icao": airport.icao, "name": airport.name, "time_zone": airport.time_zone})
     return airport
+
+
+def airport_learn_from_search(*, search: str | None) -> None:
+    """A search that is exactly an ICAO code the airport database knows adds that airport on first use."""
+    code = (search or "").strip()
+    if ICAO_PATTERN.match(code) and not Airport.objects.filter(icao=code.upper()).exists():
+        # Not an ICAO code after all: the name search still runs.
+        with contextlib.suppress(ApplicationError):
+            airport_get_or_create(icao=code)
+
+
+def airport_for_code(*, icao: str) -> Airport:
+    """The airport for `icao`, created from the airport database on first use; NotFoundError when unknown."""
+    try:
+        return airport_get_or_create(icao=icao)
+    except ApplicationError as exc:
+        raise NotFoundError(exc.message, code="unknown_airport", fields=exc.fields)
 
 
 @transaction.atomic
