@@ -36,10 +36,6 @@ HELD_LOOKBACK = timedelta(days=30)
 FALLBACK_CANCEL_REASON = "Weather: the flight was still on weather hold at its departure time."
 
 
-def _notify(**kwargs) -> None:
-    notify(**kwargs)
-
-
 def expire_requests(*, now: datetime, progress: Callable[[], None] | None = None) -> int:
     expired = 0
     due = RescheduleRequest.objects.filter(status=RequestStatus.PENDING, expires_at__lte=now).order_by("id")
@@ -54,9 +50,9 @@ def expire_requests(*, now: datetime, progress: Callable[[], None] | None = None
                              object_id=request_id, before={"status": RequestStatus.PENDING},
                              after=request_snapshot(request))
                 booking = request.booking
-                _notify(kind="request_expired", recipients=[booking.student, booking.instructor], booking=booking,
-                        reschedule_request=request, reasons=request.reasons,
-                        idempotency_key=f"request_expired:{request_id}", event_at=now)
+                notify(kind="request_expired", recipients=[booking.student, booking.instructor], booking=booking,
+                       reschedule_request=request, reasons=request.reasons,
+                       idempotency_key=f"request_expired:{request_id}", event_at=now)
                 expired += 1
         if progress:
             progress()
@@ -78,10 +74,10 @@ def send_reminders(*, now: datetime, progress: Callable[[], None] | None = None)
                 request = RescheduleRequest.objects.select_related("booking__student", "booking__instructor").get(
                     id=request_id)
                 booking = request.booking
-                _notify(kind="reschedule_reminder", recipients=[booking.student], booking=booking,
-                        reschedule_request=request, reasons=request.reasons,
-                        idempotency_key=f"reschedule_reminder:{request_id}", event_at=now,
-                        extra={"expires_at": request.expires_at.isoformat()})
+                notify(kind="reschedule_reminder", recipients=[booking.student], booking=booking,
+                       reschedule_request=request, reasons=request.reasons,
+                       idempotency_key=f"reschedule_reminder:{request_id}", event_at=now,
+                       extra={"expires_at": request.expires_at.isoformat()})
                 sent += 1
         if progress:
             progress()

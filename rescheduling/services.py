@@ -66,10 +66,6 @@ def _may_decide(request: RescheduleRequest, actor) -> None:
     raise ForbiddenError("Only the student or operations staff can decide on these options.")
 
 
-def _notify(**kwargs) -> None:
-    notify(**kwargs)
-
-
 def request_expiry(*, booking, now: datetime) -> datetime:
     return min(booking.start - DECIDE_BEFORE_DEPARTURE, now + REQUEST_MAX_AGE)
 
@@ -148,16 +144,16 @@ def reschedule_request_store(*, booking, now: datetime, reasons: list[str], acto
                "options": [{"candidate_id": o.candidate.candidate_id, "source": o.source} for o in options]},
     )
     if options:
-        _notify(kind="options_ready", recipients=[booking.student, booking.instructor], booking=booking,
-                reschedule_request=request, reasons=reasons, idempotency_key=f"options_ready:{request.pk}",
-                event_at=detected_at)
+        notify(kind="options_ready", recipients=[booking.student, booking.instructor], booking=booking,
+               reschedule_request=request, reasons=reasons, idempotency_key=f"options_ready:{request.pk}",
+               event_at=detected_at)
     else:
         # Nobody can choose among nothing: operations staff arrange a time by hand.
 
         logger.warning("No reschedule options found for booking %s", booking.pk)
-        _notify(kind="no_options", recipients=list(operations_staff()), booking=booking,
-                reschedule_request=request, reasons=reasons, idempotency_key=f"no_options:{request.pk}",
-                event_at=detected_at)
+        notify(kind="no_options", recipients=list(operations_staff()), booking=booking,
+               reschedule_request=request, reasons=reasons, idempotency_key=f"no_options:{request.pk}",
+               event_at=detected_at)
     return request
 
 
@@ -268,8 +264,8 @@ def _accept(*, request: RescheduleRequest, option_id, actor, now: datetime):
     recipients = [old.student, replacement.instructor]
     if old.instructor_id and old.instructor_id != replacement.instructor_id:
         recipients.append(old.instructor)  # the instructor who lost the lesson hears about it too
-    _notify(kind="reschedule_confirmed", recipients=recipients, booking=replacement, reschedule_request=locked,
-            idempotency_key=f"reschedule_confirmed:{locked.pk}", event_at=now)
+    notify(kind="reschedule_confirmed", recipients=recipients, booking=replacement, reschedule_request=locked,
+           idempotency_key=f"reschedule_confirmed:{locked.pk}", event_at=now)
     return replacement
 
 
@@ -282,9 +278,9 @@ def reschedule_request_decline(*, request: RescheduleRequest, actor, now: dateti
         request.refresh_from_db()
         raise ConflictError(f"This request is already {request.status}.", code="request_not_pending",
                             extra={"status": request.status})
-    _notify(kind="request_declined", recipients=list(operations_staff()), booking=request.booking,
-            reschedule_request=request, reasons=request.reasons,
-            idempotency_key=f"request_declined:{request.pk}", event_at=now)
+    notify(kind="request_declined", recipients=list(operations_staff()), booking=request.booking,
+           reschedule_request=request, reasons=request.reasons,
+           idempotency_key=f"request_declined:{request.pk}", event_at=now)
     return request
 
 

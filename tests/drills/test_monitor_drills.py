@@ -137,3 +137,33 @@ def test_claude_down_still_offers_rules_options_once(providers, claude_down, fli
     ready = Notification.objects.filter(recipient=owner, kind="options_ready", channel="in_app")
     assert ready.count() == 1
     assert outcome(flight)["requests"] == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_no_booking_row_is_locked_while_claude_thinks(providers, claude_down, flight):
+    """While Claude is asked, another session can take the booking's row at once: the hold is written after."""
+    fog(providers)
+    cutoff = flight.end.timestamp() + 24 * 3600
+    providers.owm = lambda lat, lon, hour: {"visibility": 1000, "clouds": 100} if hour.timestamp() < cutoff else {}
+    providers.wapi = lambda lat, lon, hour: ({"vis_km": 1.0, "vis_miles": 0.0, "cloud": 100}
+                                             if hour.timestamp() < cutoff else {})
+    dsn = connection.get_connection_params()
+    seen = []
+
+    def probe_then_fail(request):
+        with psycopg.connect(dbname=dsn["dbname"], user=dsn.get("user"), host=dsn.get("host"),
+                             port=dsn.get("port"), autocommit=True) as other:
+            try:
+                other.execute("SELECT id FROM bookings_booking WHERE id = %s FOR UPDATE NOWAIT", [flight.pk])
+                seen.append("free")
+            except psycopg.errors.LockNotAvailable:
+                seen.append("locked")
+        return 529, {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}
+
+    claude_down.route("POST", "/v1/messages", probe_then_fail)
+    summary = run_monitor()
+
+    assert summary["held"] == 1
+    assert seen and set(seen) == {"free"}
+    assert outcome(flight)["status"] == "weather_hold" and outcome(flight)["requests"] == 1

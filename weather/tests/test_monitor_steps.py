@@ -7,8 +7,11 @@ import pytest
 
 from bookings.tests.factories import AirportFactory, BookingFactory
 from weather import jobs
+from weather.fetching import collect_forecasts
 from weather.judging import CONFLICT, OK, UNKNOWN
 from weather.models import WeatherCheck
+from weather.providers import configured_providers
+from weather.selectors import minimums_by_level
 from weather.signals import verdict_committed
 
 pytestmark = pytest.mark.django_db
@@ -62,3 +65,36 @@ def test_announce_verdicts_sends_only_what_calls_for_a_reaction_and_counts_answe
         assert late["deferred"] == 1 and sent == []
     finally:
         verdict_committed.disconnect(dispatch_uid="test.receiver")
+
+
+def _judged(flight, now):
+    providers = configured_providers()
+    routes, locations = jobs.plan_routes([flight])
+    collected = collect_forecasts(list(locations.values()), providers, now=now)
+    judged = jobs.judge_bookings([flight], routes=routes, collected=collected, providers=providers,
+                                 table=minimums_by_level())
+    return collected, judged
+
+
+def test_judge_bookings_judges_each_window_from_half_an_hour_before(weather, flight, now):
+    progress = []
+    providers = configured_providers()
+    routes, locations = jobs.plan_routes([flight])
+    collected = collect_forecasts(list(locations.values()), providers, now=now)
+    judged = jobs.judge_bookings([flight], routes=routes, collected=collected, providers=providers,
+                                 table=minimums_by_level(), progress=progress.append)
+    assert [item.booking_id for item in judged] == [flight.pk]
+    assert judged[0].window_start == flight.start - timedelta(minutes=30) and judged[0].window_end == flight.end
+    assert judged[0].judgement.status == OK and judged[0].training_level == flight.student.training_level
+    assert progress == [1]
+    assert WeatherCheck.objects.count() == 0  # judging writes nothing
+
+
+def test_store_verdicts_commits_one_check_and_the_bookings_verdict(weather, flight, now):
+    collected, judged = _judged(flight, now)
+    current, changed = jobs.store_verdicts(collected=collected, judged=judged, bookings=[flight], run_id="r", now=now)
+    assert changed == 1 and current[flight.pk].status == OK
+    flight.refresh_from_db()
+    assert flight.weather_status == OK and WeatherCheck.objects.filter(booking=flight).count() == 1
+    again, changed = jobs.store_verdicts(collected=collected, judged=judged, bookings=[flight], run_id="r2", now=now)
+    assert changed == 0 and WeatherCheck.objects.filter(booking=flight).count() == 1
