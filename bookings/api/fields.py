@@ -19,3 +19,12 @@ class AwareDateTimeField(serializers.DateTimeField):
             if parsed is not None and timezone.is_naive(parsed):
                 self.fail("naive")
         return super().to_internal_value(value)
+
+
+def validated_for_requester(serializer_class, request) -> dict:
+    """Validated input for a booking or a standby request: left out, the student is the one asking."""
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    data = dict(serializer.validated_data)
+    data.setdefault("student", request.user)
+    return data

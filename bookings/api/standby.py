@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from accounts.models import Role
 from accounts.selectors import users_with_role
 from bookings import selectors
-from bookings.api.fields import AwareDateTimeField
+from bookings.api.fields import AwareDateTimeField, validated_for_requester
 from bookings.models import Aircraft, LessonType, StandbyRequest
 from bookings.services.standby import standby_create, standby_withdraw
 
@@ -68,11 +68,7 @@ class StandbyViewSet(viewsets.GenericViewSet):
 
     @extend_schema(request=StandbyCreateSerializer, responses={201: StandbySerializer})
     def create(self, request):
-        serializer = StandbyCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        data.setdefault("student", request.user)
-        standby = standby_create(actor=request.user, **data)
+        standby = standby_create(actor=request.user, **validated_for_requester(StandbyCreateSerializer, request))
         return Response(StandbySerializer(standby).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={200: StandbySerializer})

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from accounts.permissions import IsAdmin
 from bookings import selectors, services
+from bookings.api.fields import validated_for_requester
 from bookings.api.serializers import (
     AircraftSerializer,
     AircraftWriteSerializer,
@@ -164,11 +165,8 @@ class BookingViewSet(RetryAfterMixin, mixins.ListModelMixin, viewsets.GenericVie
 
     @extend_schema(request=BookingCreateSerializer, responses={201: BookingSerializer})
     def create(self, request):
-        serializer = BookingCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        data.setdefault("student", request.user)
-        booking = services.booking_create(actor=request.user, **data)
+        booking = services.booking_create(actor=request.user,
+                                          **validated_for_requester(BookingCreateSerializer, request))
         booking.replacement_id = None  # Just created: nothing can have replaced it yet.
         return Response(BookingSerializer(booking).data, status=status.HTTP_201_CREATED)
 
