@@ -56,6 +56,9 @@ def run_monitor(event=None, context=None, *, hours=None, dry_run=False, now=None
     """Judge every active booking starting within the lookahead (or only `booking_ids` among them, for an
     operator's "check now"), store the verdicts, then let rescheduling act on the ones that call for it.
 
+    A lookahead larger than one shard (WEATHER_SHARD_AIRPORTS, WEATHER_SHARD_MAX_BOOKINGS) fans out in shards of
+    departure airports (`weather.shards`), each swept the same way in its own invocation or task.
+
     Safe to run twice and concurrently: a second run with the same weather changes nothing and sends
     nothing. With dry_run, judges and reports without writing anything or notifying anyone.
     """
@@ -67,33 +70,56 @@ def run_monitor(event=None, context=None, *, hours=None, dry_run=False, now=None
         if not acquired:
             logger.info("weather monitor skipped: another run holds the lock")
             return {"skipped": True, "reason": "another weather monitor run is in progress"}
-        bookings = load_bookings(now=now, hours=hours, booking_ids=booking_ids)
-        providers = configured_providers()
-        table = minimums_by_level()
-        routes, locations = plan_routes(bookings)
-        collected = collect_forecasts(list(locations.values()), providers, now=now)
-        judged = judge_bookings(bookings, routes=routes, collected=collected, providers=providers, table=table,
-                                progress=progress)
-        summary = summarise(run_id=run_id, dry_run=dry_run, bookings=bookings, locations=locations,
-                            calls=collected.calls, judged=judged)
-        if dry_run:
-            summary["verdicts"] = [
-                {"booking": item.booking_id, "status": item.judgement.status, "reasons": item.judgement.reasons}
-                for item in judged
-            ]
-            summary["seconds"] = round(time.monotonic() - clock, 2)
-            return summary
+        if booking_ids is None and not dry_run:
+            from weather import shards  # the shards sweep through this module's steps
 
-        current, summary["verdicts_changed"] = store_verdicts(collected=collected, judged=judged, bookings=bookings,
-                                                              run_id=run_id, now=now)
-        # The sweep (fetch, judge, store) apart from acting on it: first detections open reschedule requests.
-        summary["sweep_seconds"] = round(time.monotonic() - clock, 2)
-        summary.update(announce_verdicts(bookings, checks=current, now=now, deadline=deadline))
-        summary["seconds"] = round(time.monotonic() - clock, 2)
-        _emit_metrics(summary)
-        logger.info("weather monitor finished", extra={"summary": {k: v for k, v in summary.items()
-                                                                   if k != "verdicts"}})
+            plan = shards.plan_shards(start=now, end=now + timedelta(hours=hours))
+            if len(plan) > 1:
+                summary = shards.fan_out(run_id=run_id, plan=plan, start=now, end=now + timedelta(hours=hours),
+                                         now=now, progress=progress)
+                summary["seconds"] = round(time.monotonic() - clock, 2)
+                logger.info("weather monitor fanned out", extra={"summary": {k: v for k, v in summary.items()
+                                                                             if k != "shard_summaries"}})
+                return summary
+        bookings = load_bookings(now=now, hours=hours, booking_ids=booking_ids)
+        summary = sweep(bookings, run_id=run_id, now=now, dry_run=dry_run, deadline=deadline, clock=clock,
+                        progress=progress)
+        if not dry_run:
+            _emit_metrics(summary)
+            logger.info("weather monitor finished", extra={"summary": {k: v for k, v in summary.items()
+                                                                       if k != "verdicts"}})
         return summary
+
+
+def sweep(bookings, *, run_id, now, dry_run: bool, deadline: float, clock: float,
+          progress: Callable[[int], None] | None = None, on_stored: Callable[[], None] | None = None) -> dict:
+    """Fetch, judge, store and act for `bookings`: the whole monitor for one run or one shard of it.
+    `on_stored` is called once the verdicts are committed, before anything acts on them."""
+    providers = configured_providers()
+    table = minimums_by_level()
+    routes, locations = plan_routes(bookings)
+    collected = collect_forecasts(list(locations.values()), providers, now=now)
+    judged = judge_bookings(bookings, routes=routes, collected=collected, providers=providers, table=table,
+                            progress=progress)
+    summary = summarise(run_id=run_id, dry_run=dry_run, bookings=bookings, locations=locations,
+                        calls=collected.calls, judged=judged)
+    if dry_run:
+        summary["verdicts"] = [
+            {"booking": item.booking_id, "status": item.judgement.status, "reasons": item.judgement.reasons}
+            for item in judged
+        ]
+        summary["seconds"] = round(time.monotonic() - clock, 2)
+        return summary
+
+    current, summary["verdicts_changed"] = store_verdicts(collected=collected, judged=judged, bookings=bookings,
+                                                          run_id=run_id, now=now)
+    if on_stored is not None:
+        on_stored()
+    # The sweep (fetch, judge, store) apart from acting on it: first detections open reschedule requests.
+    summary["sweep_seconds"] = round(time.monotonic() - clock, 2)
+    summary.update(announce_verdicts(bookings, checks=current, now=now, deadline=deadline))
+    summary["seconds"] = round(time.monotonic() - clock, 2)
+    return summary
 
 
 def load_bookings(*, now, hours: int, booking_ids=None) -> list:

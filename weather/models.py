@@ -127,3 +127,37 @@ class ProviderCall(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider} {'ok' if self.ok else 'failed'} at {self.started_at:%Y-%m-%d %H:%M}Z"
+
+
+class ShardStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class MonitorShard(models.Model):
+    """One part of a fanned-out weather monitor run: the bookings departing from `airport_ids` in the run's
+    window. Claimed with a conditional UPDATE, so a retry takes over only a shard that failed or whose claim
+    lapsed, and never one that finished; `verdicts_stored_at` lets a retry skip the fetch it already stored."""
+
+    run_id = models.CharField(max_length=64)
+    index = models.PositiveIntegerField()
+    airport_ids = models.JSONField(default=list)
+    window_start = models.DateTimeField()
+    window_end = models.DateTimeField()
+    status = models.CharField(max_length=16, choices=ShardStatus.choices, default=ShardStatus.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    verdicts_stored_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    summary = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "index"]
+        constraints = [models.UniqueConstraint(fields=["run_id", "index"], name="monitor_shard_once_per_run")]
+
+    def __str__(self) -> str:
+        return f"{self.run_id} shard {self.index}: {self.status}"

@@ -185,6 +185,17 @@ WEATHER_MAX_CONCURRENT_REQUESTS = env.int("WEATHER_MAX_CONCURRENT_REQUESTS", def
 # (doubled each time): a provider blip must not make a verdict unknown.
 WEATHER_RETRY_ATTEMPTS = env.int("WEATHER_RETRY_ATTEMPTS", default=3)
 WEATHER_RETRY_BACKOFF_SECONDS = env.float("WEATHER_RETRY_BACKOFF_SECONDS", default=0.5)
+# The sweep fans out in shards of departure airports once it is larger than one shard: at most this many
+# airports and about this many bookings each, so one shard fits a small Lambda's timeout (0 airports: never).
+WEATHER_SHARD_AIRPORTS = env.int("WEATHER_SHARD_AIRPORTS", default=25)
+WEATHER_SHARD_MAX_BOOKINGS = env.int("WEATHER_SHARD_MAX_BOOKINGS", default=1500)
+# How shards run: "lambda" (asynchronous invocations of this function through Zappa's handler), "celery"
+# (tasks on the broker) or "inline" (one after another in this process). Empty: celery when a broker is
+# configured, lambda on Lambda, else inline.
+WEATHER_SHARD_DISPATCH = env("WEATHER_SHARD_DISPATCH", default="")
+# A shard claimed this long ago and not finished belonged to an invocation that died or timed out: a retry may
+# take it over. On Lambda the claim lasts the invocation's own remaining time instead.
+WEATHER_SHARD_CLAIM_SECONDS = env.int("WEATHER_SHARD_CLAIM_SECONDS", default=900)
 
 # --- Claude ------------------------------------------------------------------------------------
 ANTHROPIC_API_KEY = env("ANTHROPIC_API_KEY", default="")

@@ -173,3 +173,32 @@ def test_sqs_stays_unsupported_only_while_its_worker_needs_pycurl():
     production = (ROOT / "requirements" / "production.txt").read_text() + (
         ROOT / "requirements" / "base.txt").read_text()
     assert "[sqs]" not in production and "pycurl" not in production
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_fanned_out_weather_sweep_runs_its_shards_on_a_real_worker(broker, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from accounts.tests.factories import StudentFactory
+    from bookings.tests.factories import AircraftFactory, AirportFactory, BookingFactory
+    from weather.jobs import run_monitor
+    from weather.models import MonitorShard, WeatherCheck
+
+    settings.WEATHER_PROVIDERS = ["demo"]
+    settings.WEATHER_SHARD_AIRPORTS = 1
+    start = timezone.now().replace(minute=0, second=0, microsecond=0) + timedelta(hours=4)
+    for i in range(3):
+        airport = AirportFactory(icao=f"KW{chr(65 + i)}{chr(65 + i)}", latitude=36.0 + i, longitude=-119.0 - i)
+        BookingFactory(student=StudentFactory(training_level="instrument_rated"), instructor=None,
+                       lesson_type="solo", aircraft=AircraftFactory(home_airport=airport), departure_airport=airport,
+                       start=start, end=start + timedelta(hours=1))
+    with FakeSMTPServer() as smtp, celery_worker(queue=broker, email_url=smtp.url) as log:
+        summary = run_monitor()
+        assert (summary["dispatch"], summary["shards"], summary["dispatched"]) == ("celery", 3, 3)
+        wait_for(lambda: MonitorShard.objects.filter(status="done").count() == 3, timeout=90,
+                 what="the worker to sweep the three shards", log=log)
+    assert WeatherCheck.objects.count() == 3
+    assert sum(1 for line in log if "weather.tasks.run_shard[" in line and "received" in line) == 3
