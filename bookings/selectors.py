@@ -221,6 +221,12 @@ def bookings_for_weather_monitor(*, start: datetime, end: datetime):
             .order_by("start", "id"))
 
 
+def booking_for_weather_monitor(*, booking_id: int) -> Booking | None:
+    """One active booking with what the weather check reads joined, or None when it is no longer active."""
+    return (Booking.objects.filter(pk=booking_id, status__in=ACTIVE_STATUSES)
+            .select_related("student", "instructor", "aircraft", "departure_airport", "destination_airport").first())
+
+
 def active_bookings_for_parties(*, start: datetime, end: datetime, instructor_ids=(), aircraft_ids=(),
                                 student_ids=(), exclude_booking_ids=()):
     """Active bookings overlapping [start, end) that hold any of the given parties (one query)."""

@@ -16,14 +16,14 @@ from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from audit.metrics import emit  # noqa: E402
-from bookings.selectors import bookings_for_weather_monitor  # noqa: E402
+from bookings.selectors import booking_for_weather_monitor, bookings_for_weather_monitor  # noqa: E402
 from config.request_context import job_context  # noqa: E402
 from weather import services  # noqa: E402
 from weather.fetching import collect_forecasts  # noqa: E402
 from weather.judging import PRE_FLIGHT, judge_window, route_points, window_hours  # noqa: E402
 from weather.models import WeatherCheck  # noqa: E402
 from weather.providers import configured_providers  # noqa: E402
-from weather.selectors import booking_minimums, minimums_by_level  # noqa: E402
+from weather.selectors import booking_minimums, latest_checks, minimums_by_level  # noqa: E402
 from weather.signals import verdict_committed  # noqa: E402
 
 logger = logging.getLogger(__name__)
@@ -92,7 +92,8 @@ def run_monitor(event=None, context=None, *, hours=None, dry_run=False, now=None
 
 
 def sweep(bookings, *, run_id, now, dry_run: bool, deadline: float, clock: float,
-          progress: Callable[[int], None] | None = None, on_stored: Callable[[], None] | None = None) -> dict:
+          progress: Callable[[int], None] | None = None, on_stored: Callable[[], None] | None = None,
+          hand_off: Callable[[int, int], None] | None = None) -> dict:
     """Fetch, judge, store and act for `bookings`: the whole monitor for one run or one shard of it.
     `on_stored` is called once the verdicts are committed, before anything acts on them."""
     providers = configured_providers()
@@ -117,7 +118,7 @@ def sweep(bookings, *, run_id, now, dry_run: bool, deadline: float, clock: float
         on_stored()
     # The sweep (fetch, judge, store) apart from acting on it: first detections open reschedule requests.
     summary["sweep_seconds"] = round(time.monotonic() - clock, 2)
-    summary.update(announce_verdicts(bookings, checks=current, now=now, deadline=deadline))
+    summary.update(announce_verdicts(bookings, checks=current, now=now, deadline=deadline, hand_off=hand_off))
     summary["seconds"] = round(time.monotonic() - clock, 2)
     return summary
 
@@ -193,12 +194,24 @@ def store_verdicts(*, collected, judged, bookings, run_id, now) -> tuple[dict, i
 OUTCOME_COUNTS = {"held": "held", "released": "released", "unknown_alert": "unknown_alerts"}
 
 
-def announce_verdicts(bookings, *, checks, now, deadline: float) -> dict:
+def announce_verdicts(bookings, *, checks, now, deadline: float,
+                      hand_off: Callable[[int, int], None] | None = None) -> dict:
     """Send `verdict_committed` for each booking whose committed check calls for a reaction, one at a time with
-    no transaction open, and count what the receivers did."""
-    counts = {"held": 0, "released": 0, "unknown_alerts": 0, "errors": 0, "deferred": 0}
+    no transaction open, and count what the receivers did. With `hand_off(booking_id, check_id)`, each such
+    booking becomes its own task instead (a shard on Lambda or Celery), acted on by `act_on_verdict`."""
+    counts = {"held": 0, "released": 0, "unknown_alerts": 0, "errors": 0, "deferred": 0, "handed_off": 0}
     for booking in bookings:
         if not services.outcome_needs_action(booking=booking, check=checks[booking.pk]):
+            continue
+        if hand_off is not None:
+            try:
+                hand_off(booking.pk, checks[booking.pk].pk)
+            except Exception:
+                # Not handed off: the booking is still not held (or released), so the next run acts on it.
+                logger.exception("could not hand off the weather outcome of booking %s", booking.pk)
+                counts["errors"] += 1
+            else:
+                counts["handed_off"] += 1
             continue
         if time.monotonic() > deadline:
             # A burst of first detections (each opens a reschedule request) must not outlive the
@@ -217,6 +230,23 @@ def announce_verdicts(bookings, *, checks, now, deadline: float) -> dict:
             if outcome in OUTCOME_COUNTS:
                 counts[OUTCOME_COUNTS[outcome]] += 1
     return counts
+
+
+def act_on_verdict(*, booking_id: int, check_id: int, now=None) -> str:
+    """One booking's reaction to a committed check, as its own task: held, released, an alert, or nothing when
+    the booking changed meanwhile or a later check superseded this one (so a retried task acts once)."""
+    now = now or timezone.now()
+    booking = booking_for_weather_monitor(booking_id=booking_id)
+    check = WeatherCheck.objects.filter(pk=check_id).first()
+    if booking is None or check is None:
+        return "gone"
+    latest = latest_checks(booking_ids=[booking_id], fields=("id",)).get(booking_id)
+    if latest is not None and latest.pk != check.pk:
+        return "superseded"
+    if not services.outcome_needs_action(booking=booking, check=check):
+        return "nothing to do"
+    answers = verdict_committed.send(sender=WeatherCheck, booking=booking, check=check, now=now)
+    return next((outcome for _receiver, outcome in answers if outcome), "nothing to do")
 
 
 def outcome_deadline(context, *, started: float) -> float:

@@ -10,13 +10,16 @@ airports and about WEATHER_SHARD_MAX_BOOKINGS bookings, writes one `MonitorShard
 - `celery`: the task `weather.tasks.run_shard` on the broker;
 - `inline`: one after another in this process (a machine with no workers, the benchmark).
 
-A shard sweeps exactly as the monitor does (fetch, judge, store, then act one booking at a time with no
-transaction open), for the bookings departing from its airports. It is claimed with a conditional UPDATE, so
-a retry (Lambda retries a failed asynchronous invocation twice, Celery retries the task) takes over only a
-shard that failed or whose claim lapsed (its invocation timed out), never one that finished; one whose verdicts
-were already stored acts on them without fetching again. Two runs overlapping on the same airports act once:
-each shard holds a PostgreSQL advisory lock on its first airport while it runs, acting claims every row with a
-conditional UPDATE, and notifications carry idempotency keys.
+A shard sweeps as the monitor does (fetch, judge, store) for the bookings departing from its airports; then,
+on Lambda and Celery, each booking whose verdict calls for a reaction (a hold with its options, Claude and
+messages; a release; an alert) becomes a task of its own (`outcome_event`, `weather.tasks.act_on_verdict`),
+acted on after the verdict's commit with no transaction open; inline, the shard acts one booking at a time.
+
+A shard is claimed with a conditional UPDATE, so a retry (Lambda retries a failed asynchronous invocation twice,
+Celery retries the task) takes over only a shard that failed or whose claim lapsed (its invocation timed out),
+never one that finished; one whose verdicts were already stored acts on them without fetching again. Two runs
+overlapping on the same airports act once: each shard holds a PostgreSQL advisory lock on its first airport
+while it runs, acting claims every row with a conditional UPDATE, and notifications carry idempotency keys.
 """
 
 from config.bootstrap import ensure_django
@@ -38,7 +41,7 @@ from django.utils import timezone  # noqa: E402
 
 from bookings.selectors import bookings_for_weather_monitor  # noqa: E402
 from config.request_context import job_context  # noqa: E402
-from weather.jobs import announce_verdicts, outcome_deadline, sweep  # noqa: E402
+from weather.jobs import act_on_verdict, announce_verdicts, outcome_deadline, sweep  # noqa: E402
 from weather.models import MonitorShard, ShardStatus  # noqa: E402
 from weather.selectors import latest_checks  # noqa: E402
 
@@ -48,7 +51,7 @@ logger = logging.getLogger(__name__)
 SHARD_LOCK_NAMESPACE = 875_877_780
 # Counts a fanned-out run adds up from its inline shards, as an unsharded run reports them.
 SUMMED = ("bookings", "locations", "provider_calls", "provider_successes", "ok", "marginal", "conflict", "unknown",
-          "held", "released", "unknown_alerts", "errors", "deferred", "verdicts_changed")
+          "held", "released", "unknown_alerts", "errors", "deferred", "handed_off", "verdicts_changed")
 
 
 def plan_shards(*, start: datetime, end: datetime) -> list[list[int]]:
@@ -141,17 +144,42 @@ def _send_to_celery(*, run_id: str, index: int, now: datetime, progress=None) ->
 
 
 def _invoke_lambda(*, run_id: str, index: int, now: datetime, progress=None) -> None:
-    """An asynchronous invocation of this function with a Zappa command event (Lambda answers 202)."""
-    import boto3
-
-    payload = json.dumps({"command": "weather.shards.shard_event", "run_id": run_id, "index": index})
-    answer = boto3.client("lambda").invoke(FunctionName=os.environ["AWS_LAMBDA_FUNCTION_NAME"],
-                                          InvocationType="Event", Payload=payload.encode())
-    if answer.get("StatusCode") != 202:
-        raise RuntimeError(f"Lambda answered {answer.get('StatusCode')} to the shard's invocation")
+    _invoke({"command": "weather.shards.shard_event", "run_id": run_id, "index": index})
 
 
 DISPATCHERS = {"inline": _run_inline, "celery": _send_to_celery, "lambda": _invoke_lambda}
+
+
+def _invoke(payload: dict) -> None:
+    """An asynchronous invocation of this function with a Zappa command event (Lambda answers 202)."""
+    import boto3
+
+    answer = boto3.client("lambda").invoke(FunctionName=os.environ["AWS_LAMBDA_FUNCTION_NAME"],
+                                          InvocationType="Event", Payload=json.dumps(payload).encode())
+    if answer.get("StatusCode") != 202:
+        raise RuntimeError(f"Lambda answered {answer.get('StatusCode')} to the invocation")
+
+
+def _outcome_to_lambda(booking_id: int, check_id: int) -> None:
+    _invoke({"command": "weather.shards.outcome_event", "booking_id": booking_id, "check_id": check_id})
+
+
+def _outcome_to_celery(booking_id: int, check_id: int) -> None:
+    from config.celery_app import app
+
+    app.send_task("weather.tasks.act_on_verdict", kwargs={"booking_id": booking_id, "check_id": check_id})
+
+
+# Where a shard hands each booking's reaction (hold, options, Claude, messages) as a task of its own.
+OUTCOME_DISPATCHERS = {"inline": None, "celery": _outcome_to_celery, "lambda": _outcome_to_lambda}
+
+
+def outcome_event(event, context=None) -> str:
+    """Zappa's handler calls this for one booking's reaction to its committed verdict."""
+    try:
+        return act_on_verdict(booking_id=int(event["booking_id"]), check_id=int(event["check_id"]))
+    except TypeError as exc:
+        raise RuntimeError(f"weather outcome failed: {exc!r}") from exc
 
 
 def shard_event(event, context=None) -> dict:
@@ -205,6 +233,7 @@ def run_shard(*, run_id: str, index: int, context=None, now: datetime | None = N
             MonitorShard.objects.filter(pk=shard.pk).update(status=ShardStatus.DONE, finished_at=timezone.now(),
                                                             summary={"skipped": "airports locked by another run"})
             return {"shard": index, "skipped": True, "reason": "another run is sweeping these airports"}
+        hand_off = OUTCOME_DISPATCHERS[dispatch_mode()]
         try:
             bookings = list(bookings_for_weather_monitor(start=shard.window_start, end=shard.window_end)
                             .filter(departure_airport_id__in=shard.airport_ids))
@@ -213,13 +242,13 @@ def run_shard(*, run_id: str, index: int, context=None, now: datetime | None = N
                 checks = latest_checks(booking_ids=[b.pk for b in bookings])
                 summary = {"bookings": len(bookings), "resumed": True,
                            **announce_verdicts([b for b in bookings if b.pk in checks], checks=checks, now=now,
-                                               deadline=deadline)}
+                                               deadline=deadline, hand_off=hand_off)}
             else:
                 def stored():
                     MonitorShard.objects.filter(pk=shard.pk).update(verdicts_stored_at=timezone.now())
 
                 summary = sweep(bookings, run_id=run_id, now=now, dry_run=False, deadline=deadline, clock=clock,
-                                progress=progress, on_stored=stored)
+                                progress=progress, on_stored=stored, hand_off=hand_off)
         except Exception as exc:
             MonitorShard.objects.filter(pk=shard.pk).update(status=ShardStatus.FAILED, error=repr(exc)[:2000])
             logger.exception("weather shard %s of %s failed (attempt %s)", index, run_id, shard.attempts)

@@ -17,3 +17,11 @@ def run_shard(run_id, index):
     from weather.shards import run_shard as job
 
     return job(run_id=run_id, index=index)
+
+
+@shared_task(name="weather.tasks.act_on_verdict", ignore_result=True, autoretry_for=(Exception,), max_retries=2,
+             retry_backoff=True)
+def act_on_verdict(booking_id, check_id):
+    from weather.jobs import act_on_verdict as job
+
+    return job(booking_id=booking_id, check_id=check_id)

@@ -55,6 +55,7 @@ def celery_worker(*, queue: str, email_url: str):
         EMAIL_URL=email_url,
         LOG_FORMAT="plain",
         WEATHER_PROVIDERS="demo",
+        CELERY_TASK_DEFAULT_QUEUE=queue,
     )
     process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo", "--queues", queue,
@@ -187,18 +188,36 @@ def test_a_fanned_out_weather_sweep_runs_its_shards_on_a_real_worker(broker, set
     from weather.jobs import run_monitor
     from weather.models import MonitorShard, WeatherCheck
 
+    from bookings.models import Booking
+    from weather.geo import airport_location
+    from weather.providers.demo import next_block_with
+
     settings.WEATHER_PROVIDERS = ["demo"]
     settings.WEATHER_SHARD_AIRPORTS = 1
-    start = timezone.now().replace(minute=0, second=0, microsecond=0) + timedelta(hours=4)
+    bookings = []
     for i in range(3):
         airport = AirportFactory(icao=f"KW{chr(65 + i)}{chr(65 + i)}", latitude=36.0 + i, longitude=-119.0 - i)
-        BookingFactory(student=StudentFactory(training_level="instrument_rated"), instructor=None,
-                       lesson_type="solo", aircraft=AircraftFactory(home_airport=airport), departure_airport=airport,
-                       start=start, end=start + timedelta(hours=1))
+        block = next_block_with(airport_location(airport).key, "clear", after=timezone.now() + timedelta(hours=3),
+                                within=timedelta(hours=40))
+        start = block + timedelta(minutes=30)
+        # The first airport's flight is a student pilot's solo at night (02:30 PST), which the rules ground
+        # whatever the weather: its reaction becomes a task of its own.
+        night = (timezone.now() + timedelta(hours=4)).replace(hour=10, minute=30, second=0, microsecond=0)
+        night += timedelta(days=1) if night < timezone.now() + timedelta(hours=3) else timedelta()
+        bookings.append(BookingFactory(
+            student=StudentFactory(training_level="student_pilot" if i == 0 else "instrument_rated"),
+            instructor=None, lesson_type="solo", aircraft=AircraftFactory(home_airport=airport),
+            departure_airport=airport, start=night if i == 0 else start,
+            end=(night if i == 0 else start) + timedelta(hours=1)))
     with FakeSMTPServer() as smtp, celery_worker(queue=broker, email_url=smtp.url) as log:
         summary = run_monitor()
         assert (summary["dispatch"], summary["shards"], summary["dispatched"]) == ("celery", 3, 3)
         wait_for(lambda: MonitorShard.objects.filter(status="done").count() == 3, timeout=90,
                  what="the worker to sweep the three shards", log=log)
-    assert WeatherCheck.objects.count() == 3
+        handed_off = sum(row.summary.get("handed_off", 0) for row in MonitorShard.objects.all())
+        wait_for(lambda: sum(1 for line in log if "weather.tasks.act_on_verdict[" in line
+                             and "succeeded" in line) >= handed_off, timeout=60,
+                 what="the worker to act on each handed-off verdict", log=log)
+    assert WeatherCheck.objects.count() == 3 and handed_off == 1
     assert sum(1 for line in log if "weather.tasks.run_shard[" in line and "received" in line) == 3
+    assert Booking.objects.get(pk=bookings[0].pk).status == "weather_hold"

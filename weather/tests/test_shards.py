@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 
 from accounts.tests.factories import StudentFactory
+from bookings.models import Booking
 from bookings.tests.factories import AircraftFactory, AirportFactory, BookingFactory
 from tests.http_fake import FakeHTTPServer
 from weather import jobs, shards
@@ -24,7 +25,7 @@ def school_of_five(weather, now, settings):
     airports = [AirportFactory(icao=f"KX{chr(65 + i)}{chr(65 + i)}", latitude=37.0 + i, longitude=-120.0 - i)
                 for i in range(5)]
     bookings = []
-    for i, airport in enumerate(airports):
+    for airport in airports:
         for k in range(2):
             start = now + timedelta(hours=3 + 3 * k)
             bookings.append(BookingFactory(student=StudentFactory(training_level="private_pilot"), instructor=None,
@@ -138,33 +139,51 @@ class FakeContext:
         return int(self.seconds * 1000)
 
 
-def test_on_lambda_each_shard_is_an_asynchronous_invocation_zappa_routes_back(
-        school_of_five, now, settings, monkeypatch):
-    with FakeHTTPServer() as aws:
-        aws.route("POST", "/2015-03-31/functions/fsp-test/invocations", lambda request: (202, b""))
-        monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "fsp-test")
-        monkeypatch.setenv("AWS_ENDPOINT_URL_LAMBDA", aws.url)
-        for name, value in (("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing"),
-                            ("AWS_DEFAULT_REGION", "us-east-1")):
-            monkeypatch.setenv(name, value)
-        summary = jobs.run_monitor(now=now)
-        invocations = [r for r in aws.requests if r.path.endswith("/invocations")]
-    assert (summary["dispatch"], summary["dispatched"]) == ("lambda", 3)
-    assert all(r.headers["x-amz-invocation-type"] == "Event" for r in invocations)
-    events = [json.loads(r.body) for r in invocations]
-    assert [e["index"] for e in events] == [0, 1, 2]
-    assert {e["command"] for e in events} == {"weather.shards.shard_event"}
-    assert set(MonitorShard.objects.values_list("status", flat=True)) == {"pending"}
-    # Zappa's handler imports the command and calls it with the event and the invocation's context.
+def _fake_lambda(monkeypatch, aws):
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "fsp-test")
+    monkeypatch.setenv("AWS_ENDPOINT_URL_LAMBDA", aws.url)
+    for name, value in (("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing"),
+                        ("AWS_DEFAULT_REGION", "us-east-1")):
+        monkeypatch.setenv(name, value)
+
+
+def _through_zappa(event, context):
+    """What Zappa's handler does with a command event: import the function it names, call it with the event."""
     from zappa.handler import LambdaHandler
 
-    for event in events:
-        answer = LambdaHandler.run_function(LambdaHandler.import_module_and_get_function(event["command"]), event,
-                                            FakeContext(25))
-        assert answer["bookings"] in (4, 2)
-    assert set(MonitorShard.objects.values_list("status", flat=True)) == {"done"}
-    # Lambda's own retry of an invocation that already finished does nothing.
-    assert shards.shard_event(events[0], FakeContext(25))["skipped"] is True
+    return LambdaHandler.run_function(LambdaHandler.import_module_and_get_function(event["command"]), event, context)
+
+
+def test_on_lambda_shards_and_then_each_reaction_are_asynchronous_invocations_zappa_routes_back(
+        school_of_five, now, monkeypatch):
+    with FakeHTTPServer() as aws:
+        aws.route("POST", "/2015-03-31/functions/fsp-test/invocations", lambda request: (202, b""))
+        _fake_lambda(monkeypatch, aws)
+
+        def sent(command):
+            return [json.loads(r.body) for r in aws.requests
+                    if r.path.endswith("/invocations") and json.loads(r.body)["command"] == command]
+
+        summary = jobs.run_monitor(now=now)
+        assert all(r.headers["x-amz-invocation-type"] == "Event" for r in aws.requests)
+        shard_events = sent("weather.shards.shard_event")
+        assert (summary["dispatch"], summary["dispatched"]) == ("lambda", 3)
+        assert [e["index"] for e in shard_events] == [0, 1, 2]
+        assert set(MonitorShard.objects.values_list("status", flat=True)) == {"pending"}
+        # Zappa's handler runs each shard with its invocation's context; the shard stores its verdicts and hands
+        # each booking that needs a reaction to an invocation of its own.
+        answers = [_through_zappa(event, FakeContext(25)) for event in shard_events]
+        assert [a["bookings"] for a in answers] == [4, 4, 2]
+        assert sum(a["handed_off"] for a in answers) == 2 and sum(a["held"] for a in answers) == 0
+        assert set(MonitorShard.objects.values_list("status", flat=True)) == {"done"}
+        outcome_events = sent("weather.shards.outcome_event")
+        low = {b.pk for b in school_of_five.bookings if b.departure_airport_id == school_of_five.low.pk}
+        assert {e["booking_id"] for e in outcome_events} == low
+        assert [_through_zappa(event, FakeContext(25)) for event in outcome_events] == ["held", "held"]
+        assert set(Booking.objects.filter(pk__in=low).values_list("status", flat=True)) == {"weather_hold"}
+        # Lambda's own retries of invocations that already finished do nothing.
+        assert _through_zappa(outcome_events[0], FakeContext(25)) == "nothing to do"
+        assert shards.shard_event(shard_events[0], FakeContext(25))["skipped"] is True
 
 
 def test_a_shard_lambda_refuses_stays_pending_and_the_run_goes_on(school_of_five, now, monkeypatch):
@@ -172,12 +191,8 @@ def test_a_shard_lambda_refuses_stays_pending_and_the_run_goes_on(school_of_five
         aws.route("POST", "/2015-03-31/functions/fsp-test/invocations",
                   lambda request: (429, {"Type": "User", "message": "Rate exceeded"},
                                    {"x-amzn-ErrorType": "TooManyRequestsException"}))
-        monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "fsp-test")
-        monkeypatch.setenv("AWS_ENDPOINT_URL_LAMBDA", aws.url)
+        _fake_lambda(monkeypatch, aws)
         monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
-        for name, value in (("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing"),
-                            ("AWS_DEFAULT_REGION", "us-east-1")):
-            monkeypatch.setenv(name, value)
         summary = jobs.run_monitor(now=now)
     assert (summary["dispatched"], summary["dispatch_failures"]) == (0, 3)
     assert all("dispatch:" in row.error for row in MonitorShard.objects.all())
