@@ -184,12 +184,11 @@ def test_a_fanned_out_weather_sweep_runs_its_shards_on_a_real_worker(broker, set
     from django.utils import timezone
 
     from accounts.tests.factories import StudentFactory
+    from bookings.models import Booking
     from bookings.tests.factories import AircraftFactory, AirportFactory, BookingFactory
+    from weather.geo import airport_location
     from weather.jobs import run_monitor
     from weather.models import MonitorShard, WeatherCheck
-
-    from bookings.models import Booking
-    from weather.geo import airport_location
     from weather.providers.demo import next_block_with
 
     settings.WEATHER_PROVIDERS = ["demo"]
