@@ -169,9 +169,22 @@ def main() -> int:
             else:
                 access = json.loads(login["body"])["access"]
 
+            # The two commands a fanned-out weather sweep invokes this function with (asynchronously, on Lambda):
+            # Zappa's handler must route each to its function in the package. Neither names a row that exists.
+            commands = [{"command": "weather.shards.shard_event", "run_id": "package-check", "index": 0},
+                        {"command": "weather.shards.outcome_event", "booking_id": 0, "check_id": 0}]
             events = [api_event("GET", "/api/v1/auth/me/", headers={"Authorization": f"Bearer {access}"}),
-                      api_event("GET", "/admin/login/")] + [scheduled_event(rule) for _, rule in rules]
+                      api_event("GET", "/admin/login/")] + [scheduled_event(rule) for _, rule in rules] + commands
             outcomes = invoke(task, runtime, events, env, work)
+            command_outcomes = outcomes[len(outcomes) - len(commands):]
+            outcomes = outcomes[:len(outcomes) - len(commands)]
+            shard, outcome = (o.get("result") for o in command_outcomes)
+            print(f"shard command:   {str(shard)[:90]}")
+            print(f"outcome command: {outcome}")
+            if not (isinstance(shard, dict) and shard.get("shard") == 0 and shard.get("skipped")):
+                problems.append(f"weather.shards.shard_event: {command_outcomes[0].get('error') or shard!r}")
+            if outcome != "gone":
+                problems.append(f"weather.shards.outcome_event: {command_outcomes[1].get('error') or outcome!r}")
             me = response_of(outcomes[0], "signed-in request")
             admin = response_of(outcomes[1], "admin page")
             print(f"signed in API: {me['statusCode']} {me['body'][:60]}")

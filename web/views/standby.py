@@ -28,8 +28,7 @@ def standby_withdraw_view(request, standby_id: int):
     standby = standby_get(actor=request.user, standby_id=standby_id)
     try:
         standby_withdraw(standby=standby, actor=request.user)
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
         messages.success(request, f"You are off standby for {standby.when_local}.")
+    except ApplicationError as exc:  # no longer waiting: booked, expired or withdrawn meanwhile
+        messages.error(request, exc.message)
     return redirect(reverse("web:standby"))
