@@ -20,9 +20,12 @@ _PERMANENT_SES_ERRORS = {"MessageRejected", "InvalidParameterValue"}
 
 
 class DeliveryError(Exception):
-    def __init__(self, message: str, *, retryable: bool):
+    """`unreachable`: no session with the mail service could be opened, so the message was never offered."""
+
+    def __init__(self, message: str, *, retryable: bool, unreachable: bool = False):
         super().__init__(message)
         self.retryable = retryable
+        self.unreachable = unreachable
 
 
 def _smtp_code_is_permanent(code) -> bool:
@@ -85,16 +88,52 @@ def build_email(notification, *, connection=None) -> EmailMultiAlternatives:
     return message
 
 
+def _session_survives(connection, exc: Exception) -> bool:
+    """Whether the mail session can carry the next message after `exc`: the server refused this message (a
+    recipient, the sender, the data) and smtplib reset the transaction, or SES answered with an error; not after
+    a drop, a timeout or a 421 (smtplib then closes its socket)."""
+    if isinstance(exc, smtplib.SMTPResponseException | smtplib.SMTPRecipientsRefused):
+        session = getattr(connection, "connection", None)
+        return getattr(session, "sock", None) is not None
+    return isinstance(getattr(exc, "response", None), dict)
+
+
 def send_email(notification, *, connection=None) -> None:
-    """Send one stored email notification; raises DeliveryError on any failure."""
-    connection = connection or get_connection()
+    """Send one stored email notification; raises DeliveryError on any failure.
+
+    With `connection` (a mail backend the caller opened for a batch), the message goes over that session and
+    the session stays open for the next one; if an earlier failure closed it, it is opened again here. Without
+    one, the message gets a session of its own, closed before returning.
+    """
+    if connection is None:
+        connection = get_connection()
+        try:
+            _send(notification, connection)
+        finally:
+            with contextlib.suppress(Exception):
+                connection.close()
+        return
+    _send(notification, connection)
+
+
+def _send(notification, connection) -> None:
+    try:
+        # A no-op on an open session. Opening here rather than inside send() keeps the session open afterwards
+        # (Django's backends close a session that send_messages opened itself).
+        connection.open()
+    except Exception as exc:
+        with contextlib.suppress(Exception):
+            connection.close()
+        error = classify(exc)
+        raise DeliveryError(str(error), retryable=error.retryable, unreachable=True) from exc
     try:
         sent = build_email(notification, connection=connection).send(fail_silently=False)
     except Exception as exc:
-        # A broken SMTP session must not poison the next message of the same run.
-        # The session is already unusable; the original error is the one worth reporting.
-        with contextlib.suppress(Exception):
-            connection.close()
+        if not _session_survives(connection, exc):
+            # A broken session must not poison the next message of the batch: it gets a fresh one.
+            # The session is already unusable; the original error is the one worth reporting.
+            with contextlib.suppress(Exception):
+                connection.close()
         raise classify(exc) from exc
     if not sent:
         raise DeliveryError("the mail backend accepted nothing", retryable=True)

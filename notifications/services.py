@@ -7,11 +7,13 @@ itself happens outside any database transaction, so a slow mail server never hol
 """
 
 import logging
+import time
 import uuid
 from datetime import datetime, timedelta
 from functools import partial
 
 from django.conf import settings
+from django.core.mail import get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import Case, DateTimeField, F, Q, Value, When
 from django.utils import timezone
@@ -130,11 +132,18 @@ def schedule_delivery(notification_ids: list[int]) -> None:
             except Exception:
                 logger.exception("could not queue notification %s; the delivery job will send it", notification_id)
         return
-    for notification_id in notification_ids:
+    # One mail session for all of them (a conflict emails the student and the instructor at once).
+    connection = get_connection()
+    try:
+        notifications_deliver(notification_ids=notification_ids, connection=connection,
+                              send_rate=settings.NOTIFICATION_SEND_RATE or None)
+    except Exception:
+        logger.exception("delivery of notifications %s failed unexpectedly; they stay pending", notification_ids)
+    finally:
         try:
-            notification_deliver(notification_id=notification_id)
+            connection.close()
         except Exception:
-            logger.exception("delivery of notification %s failed unexpectedly; it stays pending", notification_id)
+            logger.warning("closing the mail connection failed", exc_info=True)
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -199,44 +208,101 @@ def _claim_many(*, notification_ids, token: str, now: datetime, ignore_backoff: 
         pk__in=list(notification_ids), claim_token=token)}
 
 
+class _Pacer:
+    """Keeps sends under `rate` a second (SES refuses faster ones with a Throttling error): a token bucket holding
+    one second's worth, so a handful of messages (a request's two emails) never waits. No rate, no waiting."""
+
+    def __init__(self, rate: float | None):
+        self.rate = float(rate or 0.0)
+        self.tokens = max(1.0, self.rate)
+        self.last = time.monotonic()
+
+    def wait(self) -> None:
+        if not self.rate:
+            return
+        now = time.monotonic()
+        self.tokens = min(max(1.0, self.rate), self.tokens + (now - self.last) * self.rate)
+        self.last = now
+        if self.tokens < 1.0:
+            time.sleep((1.0 - self.tokens) / self.rate)
+            self.tokens, self.last = 1.0, time.monotonic()
+        self.tokens -= 1.0
+
+
+def _room(*, deadline: float | None, send_rate: float | None) -> int | None:
+    """How many more sends can start before `deadline` (a time.monotonic() value) at `send_rate`; None: no bound."""
+    if deadline is None:
+        return None
+    left = deadline - time.monotonic()
+    if left <= 0:
+        return 0
+    return None if not send_rate else int(left * send_rate)
+
+
 def notifications_deliver(*, notification_ids, now: datetime | None = None, ignore_backoff: bool = False,
-                          connection=None, on_outcome=None) -> list[str]:
+                          connection=None, on_outcome=None, send_rate: float | None = None,
+                          deadline: float | None = None) -> list[str]:
     """`notification_deliver` for many emails over one mail connection: each chunk of them is claimed with one
     statement and read with one more, sent message by message, and the sent ones are recorded together (one
     transaction: their rows and their audit rows) before the next chunk is claimed. A failure is recorded as
-    it happens, as one at a time. Returns the outcome of each id, in order; `on_outcome(outcome)` is called
-    once per message, when its outcome is known.
+    it happens, as one at a time, and never touches the other messages of the chunk. Returns the outcome of
+    each id, in order; `on_outcome(outcome)` is called once per message, when its outcome is known.
+
+    `send_rate` (messages a second) spaces the sends; with `deadline` (a time.monotonic() value) no chunk is
+    claimed that could not be sent before it at that rate, and the ids left over are "deferred": unclaimed,
+    still due, for the next run. When the mail service cannot be reached at all, the rest of that chunk is
+    recorded as the same failed attempt without dialling again for each message; the next chunk dials once.
 
     A worker that dies in the middle of a chunk leaves that chunk's sent messages claimed, not recorded: after
     the claim lapses another worker sends them again, with the same Message-ID (one at a time, the same holds
     for the one message in flight)."""
     notification_ids = list(notification_ids)
     size = delivery_chunk_size()
+    pacer = _Pacer(send_rate)
     outcomes: list[str] = []
-    for first in range(0, len(notification_ids), size):
-        chunk = notification_ids[first:first + size]
+
+    def settle(outcome: str) -> None:
+        outcomes.append(outcome)
+        if on_outcome:
+            on_outcome(outcome)
+
+    position = 0
+    while position < len(notification_ids):
+        room = _room(deadline=deadline, send_rate=send_rate)
+        count = size if room is None else min(size, room)
+        if count <= 0:
+            break
+        chunk = notification_ids[position:position + count]
+        position += len(chunk)
         token = uuid.uuid4().hex
         claimed = _claim_many(notification_ids=chunk, token=token, now=now or timezone.now(),
                               ignore_backoff=ignore_backoff)
         sent: list[tuple[Notification, datetime]] = []
+        unreachable: channels.DeliveryError | None = None
         for notification_id in chunk:
             notification = claimed.get(notification_id)
             if notification is None:
-                outcome = "skipped"
+                settle("skipped")
+                continue
+            if unreachable is not None:
+                settle(_record_failure(notification=notification, token=token, error=unreachable,
+                                       now=now or timezone.now()))
+                continue
+            pacer.wait()
+            try:
+                channels.send_email(notification, connection=connection)
+            except channels.DeliveryError as exc:
+                if exc.unreachable:
+                    unreachable = exc
+                settle(_record_failure(notification=notification, token=token, error=exc,
+                                       now=now or timezone.now()))
             else:
-                try:
-                    channels.send_email(notification, connection=connection)
-                except channels.DeliveryError as exc:
-                    outcome = _record_failure(notification=notification, token=token, error=exc,
-                                              now=now or timezone.now())
-                else:
-                    sent.append((notification, now or timezone.now()))
-                    outcome = "sent"
-            outcomes.append(outcome)
-            if on_outcome:
-                on_outcome(outcome)
+                sent.append((notification, now or timezone.now()))
+                settle("sent")
         if sent:
             _record_sent_many(sent=sent, token=token)
+    for _ in notification_ids[position:]:
+        settle("deferred")
     return outcomes
 
 

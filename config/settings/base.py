@@ -156,6 +156,10 @@ NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=8)
 NOTIFICATION_RETRY_BASE_SECONDS = env.int("NOTIFICATION_RETRY_BASE_SECONDS", default=120)
 NOTIFICATION_RETRY_MAX_SECONDS = env.int("NOTIFICATION_RETRY_MAX_SECONDS", default=3600)
 NOTIFICATION_CLAIM_SECONDS = env.int("NOTIFICATION_CLAIM_SECONDS", default=300)
+# Messages a second the mail service accepts (SES: the account's maximum send rate, 1 in the sandbox, 14 for a
+# new production account). Delivery spaces its sends to it and, on Lambda, takes only as many as fit in the
+# invocation's remaining time at that rate. 0: no limit (SMTP, console); production defaults to 14 with SES.
+NOTIFICATION_SEND_RATE = env.float("NOTIFICATION_SEND_RATE", default=0.0)
 
 # --- weather -----------------------------------------------------------------------------------
 OPENWEATHERMAP_API_KEY = env("OPENWEATHERMAP_API_KEY", default="")

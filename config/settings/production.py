@@ -40,6 +40,10 @@ SPECTACULAR_SETTINGS = {**SPECTACULAR_SETTINGS,  # noqa: F405
 # Email: EMAIL_URL still wins when given; otherwise SES through django-ses.
 if not env("EMAIL_URL", default=""):
     EMAIL_BACKEND = "django_ses.SESBackend"
+    NOTIFICATION_SEND_RATE = env.float("NOTIFICATION_SEND_RATE", default=14.0)
+# Delivery keeps to NOTIFICATION_SEND_RATE itself; django-ses's own throttle would add sleeps (and a GetSendQuota
+# call) that the run's batch sizing does not know about.
+AWS_SES_AUTO_THROTTLE = None
 AWS_SES_REGION_NAME = env("AWS_SES_REGION_NAME", default=env("AWS_REGION", default="us-east-1"))
 AWS_SES_REGION_ENDPOINT = env("AWS_SES_REGION_ENDPOINT", default=f"email.{AWS_SES_REGION_NAME}.amazonaws.com")
 

@@ -4,6 +4,9 @@
         smtp.configure(settings)          # EMAIL_* as EMAIL_URL=smtp://127.0.0.1:<port> would set them
         ...
         smtp.stop(); smtp.start()         # an outage and a recovery, on the same port
+        smtp.refuse_recipients = {...}    # 550 for these mailboxes
+        smtp.drop_at_recipients = {...}   # the connection drops at this RCPT (once each)
+        smtp.connections                  # how many SMTP connections carried what was accepted
 """
 
 import socket
@@ -25,6 +28,11 @@ class _Recorder:
         self.server = server
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.server.drop_at_recipients:
+            # The connection goes away before this message is accepted, as a server restarting would.
+            self.server.drop_at_recipients.discard(address)
+            server.transport.close()
+            return "421 4.3.2 Service shutting down"
         if address in self.server.refuse_recipients:
             return "550 5.1.1 No such user here"
         envelope.rcpt_tos.append(address)
@@ -37,6 +45,7 @@ class _Recorder:
         with self.server.lock:
             for rcpt in envelope.rcpt_tos:
                 self.server.messages.append((rcpt, message))
+                self.server.sessions.append(session.peer)
         return "250 Message accepted for delivery"
 
 
@@ -46,6 +55,10 @@ class FakeSMTPServer:
         self.messages = []
         self.lock = threading.Lock()
         self.refuse_recipients: set[str] = set()
+        # Recipients whose RCPT makes the server drop the connection (once each).
+        self.drop_at_recipients: set[str] = set()
+        # The client's address and port for each accepted message: one entry per SMTP connection in use.
+        self.sessions: list = []
         self.data_reply: str | None = None
         self._controller = None
 
@@ -66,6 +79,11 @@ class FakeSMTPServer:
         if self._controller is not None:
             self._controller.stop()
             self._controller = None
+
+    @property
+    def connections(self) -> int:
+        """How many SMTP connections carried the accepted messages."""
+        return len(set(self.sessions))
 
     def to(self, address: str) -> list:
         return [message for rcpt, message in self.messages if rcpt == address]

@@ -32,6 +32,6 @@ class Command(BaseCommand):
         rate = summary["delivery_rate"]
         self.stdout.write(
             f"Notifications: {summary['due']} due, {summary['sent']} sent, {summary['retrying']} to retry, "
-            f"{summary['failed']} failed, {summary['skipped']} skipped; "
+            f"{summary['failed']} failed, {summary['skipped']} skipped, {summary['deferred']} left for the next run; "
             f"last hour's delivery rate {'n/a' if rate is None else f'{rate:.1%}'}."
         )
