@@ -103,7 +103,8 @@ def _options_of(reschedule_request) -> list:
     related = getattr(reschedule_request, "options", None)
     if related is None:
         return []
-    items = list(related.all()) if hasattr(related, "all") else list(related)
+    # With their instructors and aircraft: one query for the list, not two more per option.
+    items = list(related.select_related("instructor", "aircraft")) if hasattr(related, "all") else list(related)
     return sorted(items, key=lambda option: getattr(option, "rank", 0) or 0)
 
 

@@ -5,6 +5,7 @@ accepted only when every id is one the solver produced, none repeats, enough are
 is short and non-empty. Anything else raises `ClaudeUnavailable`, and the caller falls back to the rules.
 """
 
+import functools
 import json
 import logging
 from dataclasses import dataclass
@@ -75,13 +76,18 @@ def is_configured() -> bool:
 
 
 def _client(anthropic):
+    return _client_for(settings.ANTHROPIC_API_KEY, settings.ANTHROPIC_BASE_URL, settings.ANTHROPIC_TIMEOUT_SECONDS)
+
+
+@functools.lru_cache(maxsize=4)
+def _client_for(api_key: str, base_url: str | None, timeout: float):
+    """One client per process and configuration: building one loads the CA bundle into a fresh TLS context
+    (about 40 ms, as long as the rest of the ranking) and its connection pool lets the next request reuse the
+    connection. The client is safe to share between threads."""
+    import anthropic
+
     # No retries: the 15-second budget is for the whole ranking, and the rules are a good answer too.
-    return anthropic.Anthropic(
-        api_key=settings.ANTHROPIC_API_KEY,
-        base_url=settings.ANTHROPIC_BASE_URL,
-        timeout=settings.ANTHROPIC_TIMEOUT_SECONDS,
-        max_retries=0,
-    )
+    return anthropic.Anthropic(api_key=api_key, base_url=base_url, timeout=timeout, max_retries=0)
 
 
 def build_user_message(*, lesson: dict, candidates: list[dict], needed: int) -> str:

@@ -236,7 +236,14 @@ def _judge_slots(*, booking, slots: list[Slot], fleet: dict, now: datetime) -> l
 
     by_profile: dict[tuple, dict[int, object]] = {}
     representatives: dict[tuple, object] = {}
-    for key in sorted({profile(aid) for aid in wanted if aid in fleet}, key=str):
+    profiles = sorted({profile(aid) for aid in wanted if aid in fleet}, key=str)
+    if profiles:
+        # Every profile judges the same route over hours among these: read the minimums and forecasts once.
+        table = weather_selectors.minimums_by_level()
+        forecasts = weather_selectors.route_forecasts(
+            departure=booking.departure_airport, destination=booking.destination_airport,
+            windows=[(slot.start, slot.end) for slot in slots if slot.free_aircraft], now=now)
+    for key in profiles:
         indexes = [i for i, slot in enumerate(slots) if any(aid in fleet and profile(aid) == key
                                                             for aid in slot.free_aircraft)]
         representative = next(fleet[aid] for aid in wanted if aid in fleet and profile(aid) == key)
@@ -244,7 +251,7 @@ def _judge_slots(*, booking, slots: list[Slot], fleet: dict, now: datetime) -> l
             departure=booking.departure_airport, destination=booking.destination_airport,
             training_level=booking.student.training_level, windows=[(slots[i].start, slots[i].end) for i in indexes],
             now=now, lesson_type=booking.lesson_type, aircraft=representative,
-            night_endorsed=booking.student.night_endorsement,
+            night_endorsed=booking.student.night_endorsement, minimums_table=table, forecasts=forecasts,
         )
         by_profile[key] = dict(zip(indexes, verdicts, strict=True))
         representatives[key] = representative

@@ -24,6 +24,8 @@ class FakeRequest:
     query: dict
     headers: dict
     body: bytes
+    # The client's (address, port): requests sharing one are on one kept-alive connection.
+    peer: tuple = ()
 
     def json(self):
         return json.loads(self.body or b"null")
@@ -67,6 +69,7 @@ class FakeHTTPServer:
                     method=self.command, path=parts.path,
                     query={k: v[0] if len(v) == 1 else v for k, v in parse_qs(parts.query).items()},
                     headers={k.lower(): v for k, v in self.headers.items()}, body=body,
+                    peer=tuple(self.client_address[:2]),
                 )
                 with fake._lock:
                     fake.requests.append(request)

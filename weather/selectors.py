@@ -110,10 +110,26 @@ def stored_forecasts(*, location_keys: Sequence[str], start: datetime, end: date
     return samples, horizon
 
 
+def route_forecasts(*, departure, destination, windows: list[tuple[datetime, datetime]], now: datetime):
+    """The stored forecasts `window_verdicts` judges `windows` of this route by (one query): pass them to several
+    `window_verdicts` calls over the same route and hours (one per aircraft profile) to read and decode them once."""
+    points = route_points(departure, destination)
+    hours_by_window = [window_hours(start, end) for start, end in windows]
+    first = min(h[0] for h in hours_by_window if h) if any(hours_by_window) else now
+    last = max(h[-1] for h in hours_by_window if h) + timedelta(hours=1) if any(hours_by_window) else now
+    # Forecasts for hours already past are not kept for judging future slots.
+    return stored_forecasts(location_keys=[p.location.key for p in points],
+                            start=max(first, now - timedelta(hours=1)).replace(minute=0, second=0, microsecond=0),
+                            end=last)
+
+
 def window_verdicts(*, departure, destination, training_level: str, windows: list[tuple[datetime, datetime]],
                     now: datetime, lesson_type: str = "dual", aircraft=None,
-                    night_endorsed: bool = False) -> list[WindowVerdict]:
-    """Judge candidate windows from the forecasts the monitor stored: two queries whatever len(windows).
+                    night_endorsed: bool = False, minimums_table: dict | None = None,
+                    forecasts: tuple | None = None) -> list[WindowVerdict]:
+    """Judge candidate windows from the forecasts the monitor stored: two queries whatever len(windows), none
+    when the caller passes the minimums table (`minimums_by_level()`) and the route's forecasts
+    (`route_forecasts(...)` over these windows or more) it already read.
 
     The same rules as the monitor: the level's minimums with the solo margin, the aircraft's crosswind limit
     and IFR equipment, and daylight. A window reaching past the stored forecast horizon is `unknown` with
@@ -121,17 +137,13 @@ def window_verdicts(*, departure, destination, training_level: str, windows: lis
     """
     if not windows:
         return []
-    minimums = flight_minimums(minimums_by_level(), training_level=training_level, lesson_type=lesson_type,
+    minimums = flight_minimums(minimums_table if minimums_table is not None else minimums_by_level(),
+                               training_level=training_level, lesson_type=lesson_type,
                                aircraft=aircraft, night_endorsed=night_endorsed)
     points = route_points(departure, destination)
     hours_by_window = [window_hours(start, end) for start, end in windows]
-    first = min(h[0] for h in hours_by_window if h) if any(hours_by_window) else now
-    last = max(h[-1] for h in hours_by_window if h) + timedelta(hours=1) if any(hours_by_window) else now
-    # Forecasts for hours already past are not kept for judging future slots.
-    samples, horizon = stored_forecasts(location_keys=[p.location.key for p in points],
-                                        start=max(first, now - timedelta(hours=1)).replace(minute=0, second=0,
-                                                                                            microsecond=0),
-                                        end=last)
+    samples, horizon = forecasts if forecasts is not None else route_forecasts(
+        departure=departure, destination=destination, windows=windows, now=now)
     memo: dict = {}
     verdicts = []
     for (start, end), hours in zip(windows, hours_by_window, strict=True):

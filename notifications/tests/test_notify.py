@@ -1,5 +1,7 @@
 """Creating messages: who gets what, on which channel, once, and what the words say."""
 
+from datetime import timedelta
+
 import pytest
 from django.core import mail
 from django.db import connection, transaction
@@ -209,3 +211,25 @@ def test_every_kind_renders_a_complete_message(kind, booking, owner):
     assert "Sat 28 Nov 09:00 PST at KPAO" in message.subject or kind == "delivery_failed"
     assert "{{" not in message.body_text and "{%" not in message.body_text
     assert message.body_text.startswith("Hi Olive,")
+
+
+@pytest.mark.django_db
+def test_listing_the_options_costs_the_same_queries_however_many_there_are(owner, colleague):
+    from rescheduling.tests.factories import RescheduleOptionFactory, RescheduleRequestFactory
+
+    request = RescheduleRequestFactory(booking=BookingFactory(student=owner, instructor=colleague))
+
+    def queries_to_announce(options: int, key: str) -> tuple[int, list[str]]:
+        for _ in range(options):
+            day = request.options.count() + 1
+            RescheduleOptionFactory(request=request, start=request.booking.start + timedelta(days=day))
+        with CaptureQueriesContext(connection) as ctx:
+            created = notify(kind="options_ready", recipients=[owner, colleague], booking=request.booking,
+                             reschedule_request=request, idempotency_key=key)
+        return len(ctx.captured_queries), [n.body_text for n in created]
+
+    one, _ = queries_to_announce(1, "options_ready:one")
+    three, bodies = queries_to_announce(2, "options_ready:three")  # three options now
+
+    assert three == one
+    assert all(body.count(request.booking.aircraft.tail_number) >= 3 for body in bodies)

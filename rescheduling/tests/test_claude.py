@@ -197,3 +197,19 @@ def test_a_grounded_flight_keeps_the_same_time_in_another_aircraft_first_whateve
     assert options[0].source == OptionSource.RULES and "N102SP" in options[0].rationale
     assert "the original time" in options[0].rationale
     assert [o.source for o in options[1:]] == [OptionSource.AI, OptionSource.AI]
+
+
+def test_one_client_serves_every_ranking_and_keeps_its_connection(fake_claude, booking):
+    """Building a client loads the CA bundle (tens of milliseconds); the second ranking reuses the first's
+    client and its kept-alive connection."""
+    candidates = make_candidates(booking)
+    answer_with(fake_claude, lambda req: tool_answer([
+        {"candidate_id": c.candidate_id, "rationale": "Keeps your instructor."} for c in candidates[:3]]))
+
+    first = ranking.rank_options(booking=booking, candidates=candidates)
+    second = ranking.rank_options(booking=booking, candidates=candidates)
+
+    assert [o.candidate for o in first] == [o.candidate for o in second] == candidates[:3]
+    assert {o.source for o in first + second} == {OptionSource.AI}
+    assert len(fake_claude.requests) == 2
+    assert fake_claude.requests[0].peer == fake_claude.requests[1].peer

@@ -80,3 +80,19 @@ def test_query_count_does_not_grow_with_the_school(db, now, django_assert_num_qu
     big_queries, big_candidates = count_queries(django_assert_num_queries, big, now, SOLVER_QUERIES)
     assert big_candidates
     assert big_queries == small_queries
+
+
+@pytest.mark.postgres
+def test_a_fleet_of_several_profiles_reads_the_forecasts_once(db, now, django_assert_num_queries):
+    """Aircraft with different crosswind limits and IFR equipment are judged separately, from one read of the
+    minimums and the route's forecasts: still nine queries."""
+    booking = build_school(now=now, instructors=6, aircraft=6, students=8, bookings=20, days=2)
+    for index, plane in enumerate(Aircraft.objects.order_by("pk")):
+        Aircraft.objects.filter(pk=plane.pk).update(max_crosswind_kt=12 + 3 * (index % 3),
+                                                    ifr_equipped=index % 2 == 0)
+    booking = Booking.objects.select_related("student", "instructor", "aircraft", "departure_airport",
+                                             "destination_airport").get(pk=booking.pk)
+
+    _, candidates = count_queries(django_assert_num_queries, booking, now, SOLVER_QUERIES)
+
+    assert candidates
