@@ -54,13 +54,26 @@ def _unique_recipients(recipients) -> list:
     return people
 
 
-def _create_once(**fields) -> Notification | None:
+def _create_once(row: Notification) -> Notification | None:
     """Insert unless (idempotency_key, recipient, channel) exists; a concurrent twin loses on the constraint."""
     try:
         with transaction.atomic():
-            return Notification.objects.create(**fields)
+            row.save(force_insert=True)
+            return row
     except IntegrityError:
         return None
+
+
+def _create_all_once(rows: list[Notification]) -> list[Notification]:
+    """`_create_once` for several rows: one INSERT when none of them exists yet (the rows were checked just
+    before); when a concurrent twin got one in first, row by row, skipping what exists."""
+    if not rows:
+        return []
+    try:
+        with transaction.atomic():
+            return Notification.objects.bulk_create(rows)
+    except IntegrityError:
+        return [created for created in map(_create_once, rows) if created is not None]
 
 
 @transaction.atomic
@@ -87,7 +100,7 @@ def notify(*, kind: str, recipients, idempotency_key: str, booking=None, resched
         .values_list("recipient_id", "channel")
     )
     now = timezone.now()
-    created: list[Notification] = []
+    rows: list[Notification] = []
     for person in people:
         wanted = [Channel.IN_APP] + ([Channel.EMAIL] if _wants_email(person, kind) else [])
         wanted = [channel for channel in wanted if (person.pk, channel) not in existing]
@@ -97,7 +110,7 @@ def notify(*, kind: str, recipients, idempotency_key: str, booking=None, resched
                                  reschedule_request=reschedule_request, reasons=reasons, extra=extra)
         for channel in wanted:
             in_app = channel == Channel.IN_APP
-            notification = _create_once(
+            rows.append(Notification(
                 recipient=person, kind=kind, channel=channel, idempotency_key=idempotency_key,
                 booking=booking, reschedule_request_id=getattr(reschedule_request, "pk", None),
                 subject=message.subject, body_text=message.body_text,
@@ -105,12 +118,11 @@ def notify(*, kind: str, recipients, idempotency_key: str, booking=None, resched
                 status=NotificationStatus.SENT if in_app else NotificationStatus.PENDING,
                 sent_at=now if in_app else None, next_attempt_at=None if in_app else now,
                 event_at=event_at,
-            )
-            if notification is None:
-                continue
-            created.append(notification)
-            audit_record(action="notification.created", object_type="notification", object_id=notification.pk,
-                         after=_snapshot(notification))
+            ))
+    created = _create_all_once(rows)
+    audit_record_many(events=[{"action": "notification.created", "object_type": "notification",
+                               "object_id": notification.pk, "after": _snapshot(notification)}
+                              for notification in created])
     email_ids = [n.pk for n in created if n.channel == Channel.EMAIL]
     if email_ids:
         # A broker or mail outage must never break the caller's already committed work.

@@ -233,3 +233,44 @@ def test_listing_the_options_costs_the_same_queries_however_many_there_are(owner
 
     assert three == one
     assert all(body.count(request.booking.aircraft.tail_number) >= 3 for body in bodies)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_twin_that_commits_first_keeps_its_messages_and_the_late_call_adds_only_the_rest(owner, colleague):
+    import threading
+    import time
+
+    booking = BookingFactory(student=owner, instructor=colleague)
+    first_inserted, let_first_commit = threading.Event(), threading.Event()
+    late: list = []
+
+    def first():
+        with transaction.atomic():
+            conflict(booking, key="weather_conflict:twins", recipients=[owner])
+            first_inserted.set()
+            let_first_commit.wait(10)
+        connection.close()
+
+    def second():
+        first_inserted.wait(10)
+        # Sees none of the first call's rows yet (not committed): its insert waits on them, then loses.
+        late.extend(conflict(booking, key="weather_conflict:twins", recipients=[owner, colleague]))
+        connection.close()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    first_inserted.wait(10)
+    time.sleep(0.5)
+    let_first_commit.set()
+    for thread in threads:
+        thread.join(20)
+
+    rows = Notification.objects.filter(idempotency_key="weather_conflict:twins")
+    assert sorted(rows.values_list("recipient__email", "channel")) == [
+        ("colleague@example.com", "email"), ("colleague@example.com", "in_app"),
+        ("owner@example.com", "email"), ("owner@example.com", "in_app")]
+    assert sorted((n.recipient_id, n.channel) for n in late) == [(colleague.pk, "email"), (colleague.pk, "in_app")]
+    created = AuditEvent.objects.filter(action="notification.created", object_id__in=[str(n.pk) for n in rows])
+    assert created.count() == 4
