@@ -17,7 +17,10 @@ from aiosmtpd.controller import Controller  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
+from django_otp.oath import totp  # noqa: E402
 
+from accounts.models import User  # noqa: E402
+from accounts.otp import totp_device_enrol  # noqa: E402
 from bench.delivery import Counting, free_port, point_email_at  # noqa: E402
 from bookings.models import Booking  # noqa: E402
 from rescheduling import solver  # noqa: E402
@@ -36,6 +39,12 @@ def claude_answer(request):
     ids = CANDIDATE_ID.findall(prompt)[:3]
     return tool_answer([{"candidate_id": cid, "rationale": "Keeps your instructor at a time you usually fly."}
                         for cid in ids])
+
+
+def staff_otp_code(email: str) -> str:
+    """Production settings ask operations staff for a one-time code at sign-in: enrol a device, read its code."""
+    device = totp_device_enrol(user=User.objects.get(email=email), replace=True)
+    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):0{device.digits}d}"
 
 
 def held_flights(now) -> list[Booking]:
@@ -61,7 +70,8 @@ def main() -> int:
             settings.ANTHROPIC_API_KEY, settings.ANTHROPIC_BASE_URL = "sk-ant-bench", claude.url
             point_email_at(controller.port)
             client = Client(HTTP_HOST="127.0.0.1")
-            login = client.post("/api/v1/auth/login/", {"email": ADMIN, "password": PASSWORD},
+            login = client.post("/api/v1/auth/login/", {"email": ADMIN, "password": PASSWORD,
+                                                        "otp_token": staff_otp_code(ADMIN)},
                                 content_type="application/json")
             if login.status_code != 200:
                 return finish({"error": f"could not sign in as {ADMIN}: HTTP {login.status_code}"})

@@ -10,6 +10,7 @@ artifacts/bench.json. The database is dropped at the end, whatever happened.
 """
 
 import argparse
+import base64
 import contextlib
 import json
 import os
@@ -163,8 +164,28 @@ def http_json(method: str, url: str, body: dict | None = None, token: str | None
         return exc.code, exc.read()[:300]
 
 
-def sign_in(base: str, email: str) -> str:
-    status, payload = http_json("POST", f"{base}/api/v1/auth/login/", {"email": email, "password": DEMO_PASSWORD})
+def staff_otp_code(env: dict, email: str) -> str:
+    """Enrol a fresh TOTP device for a staff account as an operator would (`manage.py enrol_totp_device`) and the
+    code an authenticator shows now for the otpauth:// link it printed: production settings, which the benchmark
+    serves, ask operations staff for one at sign-in (ADMIN_REQUIRE_OTP)."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from django_otp.oath import totp
+
+    output = run([PYTHON, "manage.py", "enrol_totp_device", email, "--replace"], env, capture=True, timeout=60)
+    link = next((word for word in output.split() if word.startswith("otpauth://totp/")), None)
+    if link is None:
+        raise RuntimeError(f"enrol_totp_device printed no otpauth:// link: {output[-500:]}")
+    query = parse_qs(urlsplit(link).query)
+    secret = query["secret"][0]
+    digits = int(query.get("digits", ["6"])[0])
+    key = base64.b32decode(secret + "=" * (-len(secret) % 8))
+    return f"{totp(key, step=int(query.get('period', ['30'])[0]), digits=digits):0{digits}d}"
+
+
+def sign_in(base: str, email: str, otp_token: str | None = None) -> str:
+    body = {"email": email, "password": DEMO_PASSWORD, **({"otp_token": otp_token} if otp_token else {})}
+    status, payload = http_json("POST", f"{base}/api/v1/auth/login/", body)
     if status != 200:
         raise RuntimeError(f"could not sign in as {email}: HTTP {status} {payload}")
     return payload["access"]
@@ -235,7 +256,7 @@ def measure_api(env: dict, *, duration: float, connections: int, workers: int | 
                        "log_level": env.get("LOG_LEVEL", "INFO (production default)")}
     with Gunicorn(env, workers=workers, threads=threads) as server:
         student = sign_in(server.url, LOAD_STUDENT)
-        admin = sign_in(server.url, LOAD_ADMIN)
+        admin = sign_in(server.url, LOAD_ADMIN, staff_otp_code(env, LOAD_ADMIN))
         page = "/api/v1/bookings/?page_size=50"
         parties = creation_parties(env["DATABASE_URL"])
         scripts = {
