@@ -17,6 +17,7 @@ from bookings.models import (
 from bookings.services.rules import (
     CREATABLE_STATUSES,
     EDITABLE_FIELDS,
+    InsertLost,
     booking_snapshot,
     check_actor_may_book,
     check_actor_may_change,
@@ -36,12 +37,25 @@ from bookings.signals import booking_cancelled, booking_rejudging
 from config.exceptions import ApplicationError, ConflictError, ForbiddenError
 
 
+def booking_create(**kwargs) -> Booking:
+    """Book a lesson. With `rescheduled_from`, the new booking replaces that one, which becomes `rescheduled`.
+
+    Takes the keywords of `_booking_create`. Inside a caller's transaction the insert has a savepoint of its own,
+    so a lost race is an error the caller may handle and go on; as the outermost transaction (a request) the
+    insert needs none: the whole transaction rolls back, and the same 409 is worked out after it."""
+    if transaction.get_connection().in_atomic_block:
+        return _booking_create(**kwargs, savepoint=True)
+    try:
+        return _booking_create(**kwargs, savepoint=False)
+    except InsertLost as lost:
+        raise lost.conflict() from lost.error
+
+
 @transaction.atomic
-def booking_create(*, actor, student, aircraft, departure_airport, destination_airport, start: datetime,
-                   end: datetime, lesson_type: str, instructor=None, override_availability: bool = False,
-                   status: str = BookingStatus.SCHEDULED, rescheduled_from: Booking | None = None, notes: str = "",
-                   now: datetime | None = None) -> Booking:
-    """Book a lesson. With `rescheduled_from`, the new booking replaces that one, which becomes `rescheduled`."""
+def _booking_create(*, actor, student, aircraft, departure_airport, destination_airport, start: datetime,
+                    end: datetime, lesson_type: str, instructor=None, override_availability: bool = False,
+                    status: str = BookingStatus.SCHEDULED, rescheduled_from: Booking | None = None, notes: str = "",
+                    now: datetime | None = None, savepoint: bool = True) -> Booking:
     now = now or timezone.now()
     if rescheduled_from is not None:
         # Whoever may change the old booking may put its replacement in place (an accepted option may
@@ -104,7 +118,7 @@ def booking_create(*, actor, student, aircraft, departure_airport, destination_a
         # replacement) shows its weather straight away; `unknown` until the monitor's next run when they do not
         # reach its window.
         booking_rejudging.send(sender=Booking, booking=booking, now=now)
-    insert_or_conflict(booking)
+    insert_or_conflict(booking, savepoint=savepoint)
     audit_record(action="booking.created", object_type="booking", object_id=booking.pk, actor=actor,
                  after={**booking_snapshot(booking), "override_availability": override_availability})
     return booking

@@ -178,7 +178,34 @@ def check_daylight(*, start, end, student, departure, override_availability: boo
     booking_daylight_checking.send(sender=Booking, start=start, end=end, student=student, departure=departure)
 
 
-def insert_or_conflict(booking: Booking, *, exclude_ids=()) -> None:
+class InsertLost(Exception):
+    """The insert lost on a constraint inside a transaction that now can only roll back; `conflict()`, called
+    after the rollback, says which error that is."""
+
+    def __init__(self, error: IntegrityError, booking: Booking, exclude_ids):
+        super().__init__(str(error))
+        self.error, self.booking, self.exclude_ids = error, booking, list(exclude_ids)
+
+    def conflict(self) -> Exception:
+        booking = self.booking
+        found = conflict_from_integrity_error(
+            self.error, start=booking.start, end=booking.end, student_id=booking.student_id,
+            instructor_id=booking.instructor_id, aircraft_id=booking.aircraft_id, exclude_ids=self.exclude_ids)
+        return found if found is not None else self.error
+
+
+def insert_or_conflict(booking: Booking, *, exclude_ids=(), savepoint: bool = True) -> None:
+    """Insert `booking`; an exclusion-constraint violation becomes the 409 naming what it collided with.
+
+    With savepoint=False (the caller's transaction is the outermost one and ends with this failure anyway) the
+    insert goes without its own savepoint, two round trips fewer, and a violation raises `InsertLost` for the
+    caller to turn into its error once the transaction has rolled back."""
+    if not savepoint:
+        try:
+            booking.save()
+        except IntegrityError as exc:
+            raise InsertLost(exc, booking, exclude_ids) from exc
+        return
     try:
         with transaction.atomic():
             booking.save()

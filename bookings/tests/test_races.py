@@ -1,6 +1,7 @@
 """Twenty people press "book" at the same moment: exactly one wins, nineteen hear 409, nobody sees a 500."""
 
 import threading
+import time
 
 import pytest
 from django.db import connection, connections, transaction
@@ -125,3 +126,83 @@ def test_one_statement_takes_every_lock_and_puts_the_lock_timeout_back(django_as
                        "AND granted ORDER BY classid")
         assert cursor.fetchall() == sorted([(LOCK_NAMESPACES["student"], 11), (LOCK_NAMESPACES["instructor"], 22),
                                             (LOCK_NAMESPACES["aircraft"], 33)])
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_request_that_loses_on_the_exclusion_constraint_answers_409_and_leaves_nothing(school):
+    """Something that takes no party lock (a script, the admin) inserts an overlapping booking and commits while
+    the request's insert waits on it: the request's own transaction rolls back whole, and the answer is the 409
+    naming that booking, as with a savepoint around the insert."""
+    from audit.models import AuditEvent
+
+    aircraft, airport = school["aircraft"][0], school["aircraft"][0].home_airport
+    inserted, release = threading.Event(), threading.Event()
+    other: list[Booking] = []
+
+    def script():
+        with transaction.atomic():
+            other.append(Booking.objects.create(
+                student=school["students"][1], instructor=school["instructors"][1], aircraft=aircraft,
+                departure_airport=airport, destination_airport=airport, lesson_type="dual",
+                start="2027-03-02T16:30:00Z", end="2027-03-02T18:30:00Z"))
+            inserted.set()
+            release.wait(10)
+        connections.close_all()
+
+    thread = threading.Thread(target=script)
+    thread.start()
+    inserted.wait(10)
+    answers = []
+
+    def request():
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(school['staff']).access_token}")
+        answers.append(client.post(BOOKINGS, body(student=school["students"][0], instructor=school["instructors"][0],
+                                                  aircraft=aircraft, i=0), format="json"))
+        connections.close_all()
+
+    requester = threading.Thread(target=request)
+    requester.start()
+    # Let the script commit only once the request's insert is waiting on its row: past every check before it.
+    waiting = False
+    for _ in range(200):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                           "AND query LIKE 'INSERT INTO \"bookings_booking\"%%'")
+            waiting = cursor.fetchone()[0] == 1
+        if waiting:
+            break
+        time.sleep(0.05)
+    release.set()
+    thread.join(20)
+    requester.join(20)
+    [response] = answers
+
+    assert waiting
+    assert response.status_code == 409
+    answer = response.json()
+    assert answer["code"] == "booking_conflict" and answer["conflicting_booking_ids"] == [other[0].pk]
+    assert list(Booking.objects.values_list("pk", flat=True)) == [other[0].pk]
+    assert not AuditEvent.objects.filter(action="booking.created").exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_creation_request_needs_no_savepoint_of_its_own(school):
+    """As the outermost transaction the insert goes without a savepoint pair (a lost race rolls it all back and is
+    still the 409 above)."""
+    from django.test.utils import CaptureQueriesContext
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(school['staff']).access_token}")
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.post(BOOKINGS, body(student=school["students"][0], instructor=school["instructors"][0],
+                                              aircraft=school["aircraft"][0], i=0), format="json")
+
+    assert response.status_code == 201
+    statements = [q["sql"] for q in ctx.captured_queries]
+    assert not [sql for sql in statements if "SAVEPOINT" in sql]
+    # The token's user, student, instructor, aircraft; BEGIN, the airport, the party locks, the overlap check,
+    # the aircraft's exceptions, the minimums and forecasts it is judged by, the insert, its audit row, COMMIT.
+    assert len(statements) == 14
