@@ -14,7 +14,7 @@ $(VENV)/.local-installed: requirements/base.txt requirements/local.txt | $(BIN)/
 	$(BIN)/pip install --quiet -r requirements/local.txt
 	touch $@
 
-$(VENV)/.test-installed: requirements/base.txt requirements/production.txt requirements/test.txt | $(BIN)/python
+$(VENV)/.test-installed: requirements/base.txt requirements/production.txt requirements/worker.txt requirements/test.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements/test.txt
 	touch $@
 
@@ -37,10 +37,10 @@ test-clocks: $(VENV)/.test-installed
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check .
 
-## make audit: known vulnerabilities in the pinned production requirements (pip-audit, needs PyPI's JSON API:
+## make audit: known vulnerabilities in the pinned production and worker requirements (pip-audit, needs PyPI's JSON API:
 ## --strict fails rather than passing when a package could not be checked) and bandit's high-severity findings
 audit: $(VENV)/.test-installed
-	$(BIN)/pip-audit --strict --progress-spinner off --vulnerability-service pypi -r requirements/production.txt
+	$(BIN)/pip-audit --strict --progress-spinner off --vulnerability-service pypi -r requirements/worker.txt
 	$(BIN)/bandit -q -r accounts audit bookings availability weather rescheduling notifications web config bench scripts \
 		-x '*/tests/*,*/migrations/*' --severity-level high
 

@@ -4,6 +4,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -210,6 +211,18 @@ ANTHROPIC_TIMEOUT_SECONDS = env.float("ANTHROPIC_TIMEOUT_SECONDS", default=15.0)
 # --- background work ---------------------------------------------------------------------------
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+# The broker transport's own options, a JSON object. For SQS (kombu's transport): `region` (else the AWS
+# region of the environment), `is_secure`, `queue_name_prefix`, `visibility_timeout` (longer than the longest
+# task, since tasks are acknowledged when they finish), `wait_time_seconds`, `polling_interval`,
+# `predefined_queues`. kombu takes the endpoint from the URL's host and port (`sqs://@host:port`, https only
+# when `is_secure` is true) and has no `endpoint_url` option: one given here would be ignored and the worker
+# would talk to AWS itself, so it is refused.
+CELERY_BROKER_TRANSPORT_OPTIONS = env.json("CELERY_BROKER_TRANSPORT_OPTIONS", default={})
+if CELERY_BROKER_URL.startswith("sqs://") and "endpoint_url" in CELERY_BROKER_TRANSPORT_OPTIONS:
+    raise ImproperlyConfigured(
+        "CELERY_BROKER_TRANSPORT_OPTIONS has no endpoint_url for SQS: put the endpoint in the broker URL, "
+        "sqs://@host:port, and set is_secure to true for https."
+    )
 # The queue tasks are sent to when none is named (the worker must read it: `celery -A config worker -Q ...`).
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_TASK_EAGER_PROPAGATES = True

@@ -1,6 +1,7 @@
 """Background work beyond Lambda: with CELERY_BROKER_URL set, a real Celery worker process (production
-settings, the local Redis as broker) delivers notifications and runs the scheduled jobs' tasks."""
+settings, the local Redis or moto's SQS as broker) delivers notifications and runs the scheduled jobs' tasks."""
 
+import json
 import os
 import socket
 import subprocess
@@ -9,6 +10,7 @@ import threading
 import time
 import uuid
 from contextlib import contextmanager
+from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
@@ -16,7 +18,7 @@ from django.core import mail
 from django.db import transaction
 
 from config.celery_app import app as celery_app
-from config.tests.deploy_support import ROOT, child_env, shared_database_url
+from config.tests.deploy_support import FAKE_AWS_CREDENTIALS, ROOT, child_env, moto_server, shared_database_url
 from notifications.tests.smtp import FakeSMTPServer
 
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
@@ -44,19 +46,26 @@ def wait_for(predicate, *, timeout: float, what: str, log=None):
     raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}\nworker log:\n{tail}")
 
 
-@contextmanager
-def celery_worker(*, queue: str, email_url: str):
-    """`celery -A config worker` as an operator starts it, sharing the test database."""
-    env = child_env(
+def production_env(*, queue: str, broker_url: str, transport_options: dict, **overrides) -> dict:
+    """A child's environment as a worker host's (or the function's) would be, sharing the test database."""
+    return child_env(
         DJANGO_SETTINGS_MODULE="config.settings.production",
         SECRET_KEY="worker-test-" + uuid.uuid4().hex * 2,
         DATABASE_URL=shared_database_url(),
-        CELERY_BROKER_URL=BROKER_URL,
-        EMAIL_URL=email_url,
+        CELERY_BROKER_URL=broker_url,
+        CELERY_BROKER_TRANSPORT_OPTIONS=json.dumps(transport_options),
         LOG_FORMAT="plain",
         WEATHER_PROVIDERS="demo",
         CELERY_TASK_DEFAULT_QUEUE=queue,
+        **overrides,
     )
+
+
+@contextmanager
+def celery_worker(*, queue: str, email_url: str, broker_url: str = BROKER_URL, transport_options=None):
+    """`celery -A config worker` as an operator starts it, sharing the test database."""
+    env = production_env(queue=queue, broker_url=broker_url, transport_options=transport_options or {},
+                         EMAIL_URL=email_url)
     process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo", "--queues", queue,
          "--hostname", f"{queue}@%h", "--loglevel", "INFO", "--without-gossip", "--without-mingle",
@@ -88,13 +97,22 @@ def broker(settings):
             pytest.fail(f"CI=true and Redis is not reachable at {REDIS_HOST}:{REDIS_PORT}")
         pytest.skip(f"Redis is not reachable at {REDIS_HOST}:{REDIS_PORT}; the Celery worker test needs it")
     queue = f"fsp-deploy-{uuid.uuid4().hex[:8]}"
-    saved = {key: celery_app.conf.get(key) for key in ("broker_url", "task_always_eager", "task_default_queue")}
-    settings.CELERY_BROKER_URL = BROKER_URL
+    with sending_to(settings, broker_url=BROKER_URL, transport_options={}, queue=queue):
+        yield queue
+
+
+@contextmanager
+def sending_to(settings, *, broker_url: str, transport_options: dict, queue: str):
+    keys = ("broker_url", "broker_transport_options", "task_always_eager", "task_default_queue")
+    saved = {key: celery_app.conf.get(key) for key in keys}
+    settings.CELERY_BROKER_URL = broker_url
+    settings.CELERY_BROKER_TRANSPORT_OPTIONS = transport_options
     settings.CELERY_TASK_ALWAYS_EAGER = False
-    celery_app.conf.update(broker_url=BROKER_URL, task_always_eager=False, task_default_queue=queue)
+    celery_app.conf.update(broker_url=broker_url, broker_transport_options=transport_options,
+                           task_always_eager=False, task_default_queue=queue)
     forget_connections()
     try:
-        yield queue
+        yield
     finally:
         celery_app.conf.update(saved)
         forget_connections()
@@ -163,17 +181,109 @@ def test_the_delivery_job_runs_on_the_worker_and_sends_what_was_left_pending(bro
     assert [m["Subject"] for m in smtp.to(owner.email)] == ["New times for your flight"]
 
 
-def test_sqs_stays_unsupported_only_while_its_worker_needs_pycurl():
-    """docs/DEPLOYMENT.md (section 10) documents Redis as the broker: consuming SQS needs pycurl, whose only
-    wheel for CPython 3.11 on Linux is built for a newer glibc than Lambda's. When kombu stops requiring pycurl
-    for SQS this fails: then add celery[sqs] to requirements/production.txt and test it on moto's SQS."""
-    from importlib.metadata import requires
+def test_only_the_worker_hosts_install_what_consuming_sqs_needs():
+    """A worker consumes SQS through kombu's curl client, so celery[sqs] and pycurl are in
+    requirements/worker.txt; pycurl's only wheel for CPython 3.11 on Linux needs glibc 2.28, newer than Lambda's,
+    so production.txt, which Zappa packages, has neither (the function only sends, which boto3 does alone).
+    When kombu stops requiring pycurl for SQS this fails: then celery[sqs] can move into production.txt."""
+    from importlib.metadata import requires, version
 
     sqs_requirements = [r for r in requires("kombu") if 'extra == "sqs"' in r]
     assert any(r.startswith("pycurl") for r in sqs_requirements), sqs_requirements
-    production = (ROOT / "requirements" / "production.txt").read_text() + (
-        ROOT / "requirements" / "base.txt").read_text()
-    assert "[sqs]" not in production and "pycurl" not in production
+    requirements = ROOT / "requirements"
+    worker = (requirements / "worker.txt").read_text().splitlines()
+    assert {"-r production.txt", f"celery[sqs]=={version('celery')}", f"pycurl=={version('pycurl')}"} <= set(worker)
+    assert "-r worker.txt" in (requirements / "test.txt").read_text().splitlines()
+    lambda_package = (requirements / "production.txt").read_text() + (requirements / "base.txt").read_text()
+    assert "[sqs]" not in lambda_package and "pycurl" not in lambda_package
+
+
+@pytest.fixture
+def sqs(settings):
+    """moto's SQS (server mode, on loopback) as the broker: this process sends to it, the worker consumes."""
+    with moto_server() as endpoint:
+        broker_url = "sqs://testing:testing@" + endpoint.removeprefix("http://")
+        # The endpoint is the URL's host and port; moto speaks plain http, hence is_secure. Short polls keep the
+        # test quick (a worker host keeps kombu's long polling).
+        options = {"region": "us-east-1", "is_secure": False, "wait_time_seconds": 1, "polling_interval": 0.2}
+        queue = f"fsp-sqs-{uuid.uuid4().hex[:8]}"
+        with sending_to(settings, broker_url=broker_url, transport_options=options, queue=queue):
+            yield SimpleNamespace(url=broker_url, options=options, queue=queue, endpoint=endpoint)
+
+
+def queue_depth(sqs) -> tuple[int, int]:
+    """Messages waiting on the queue, and messages a consumer holds without having deleted them yet."""
+    import boto3
+
+    client = boto3.client("sqs", endpoint_url=sqs.endpoint, region_name="us-east-1",
+                          aws_access_key_id="testing", aws_secret_access_key="testing")
+    url = client.get_queue_url(QueueName=sqs.queue)["QueueUrl"]
+    attributes = client.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    return int(attributes["ApproximateNumberOfMessages"]), int(attributes["ApproximateNumberOfMessagesNotVisible"])
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_notification_goes_through_sqs_to_a_real_worker(sqs, owner):
+    from notifications.services import notify
+    from notifications.tests.factories import BookingFactory
+
+    booking = BookingFactory(student=owner)
+    with FakeSMTPServer() as smtp, celery_worker(queue=sqs.queue, email_url=smtp.url, broker_url=sqs.url,
+                                                 transport_options=sqs.options) as log:
+        assert any(f"transport:   sqs://testing:**@{sqs.endpoint.removeprefix('http://')}" in line for line in log)
+        with transaction.atomic():
+            created = notify(kind="weather_conflict", recipients=[owner], booking=booking,
+                             reasons=["ceiling 800 ft below 3000 ft (student_pilot) at KPAO 17:00Z"],
+                             idempotency_key=f"weather_conflict:{booking.pk}:sqs-worker-test")
+        email = next(n for n in created if n.channel == "email")
+        wait_for(lambda: smtp.to(owner.email), timeout=60, what="the email to arrive over SMTP", log=log)
+        email.refresh_from_db()
+        assert email.status == "sent" and email.attempts == 1
+        [message] = smtp.to(owner.email)
+        assert "ceiling 800 ft below 3000 ft" in message.get_body(("plain",)).get_content()
+        assert any("deliver_notification[" in line and "received" in line for line in log)
+        # Acknowledged once the task finished: the worker deleted the message from the queue.
+        wait_for(lambda: queue_depth(sqs) == (0, 0), timeout=30, what="the message to be deleted", log=log)
+    assert mail.outbox == []
+
+
+# The function's side, as in the Lambda package: pycurl is not there, so importing it fails.
+SEND_WITHOUT_PYCURL = """
+import sys
+sys.modules["pycurl"] = None
+import django
+django.setup()
+from config import celery_app
+celery_app.send_task("notifications.tasks.run_delivery", queue=sys.argv[1])
+"""
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_sender_without_pycurl_queues_the_delivery_job_on_sqs_for_the_worker(sqs, owner):
+    from notifications.models import Notification
+    from notifications.tests.factories import BookingFactory
+
+    booking = BookingFactory(student=owner)
+    pending = Notification.objects.create(
+        recipient=owner, kind="options_ready", channel="email", idempotency_key=f"options_ready:{booking.pk}",
+        booking=booking, subject="New times for your flight", body_text="Three new times are ready.",
+        status="pending", next_attempt_at=booking.start.replace(year=2020),
+    )
+    with FakeSMTPServer() as smtp, celery_worker(queue=sqs.queue, email_url=smtp.url, broker_url=sqs.url,
+                                                 transport_options=sqs.options) as log:
+        sender = subprocess.run(
+            [sys.executable, "-c", SEND_WITHOUT_PYCURL, sqs.queue], cwd=ROOT, capture_output=True, text=True,
+            timeout=120, env=production_env(queue=sqs.queue, broker_url=sqs.url, transport_options=sqs.options,
+                                            **FAKE_AWS_CREDENTIALS),
+        )
+        assert sender.returncode == 0, sender.stderr
+        wait_for(lambda: smtp.to(owner.email), timeout=60, what="the pending email to be sent", log=log)
+        assert any("notifications.tasks.run_delivery[" in line and "received" in line for line in log)
+    pending.refresh_from_db()
+    assert pending.status == "sent"
+    assert [m["Subject"] for m in smtp.to(owner.email)] == ["New times for your flight"]
 
 
 @pytest.mark.postgres

@@ -1,3 +1,4 @@
+import json
 import os
 import subprocess
 import sys
@@ -38,6 +39,23 @@ def test_production_refuses_to_start_without_secret_key():
     result = run_manage("check", env_overrides=env)
     assert result.returncode != 0
     assert "SECRET_KEY must be set in production" in result.stderr
+
+
+def test_the_broker_transport_options_are_read_from_the_environment_as_json():
+    options = '{"region": "eu-west-1", "queue_name_prefix": "fsp-", "visibility_timeout": 3600}'
+    env = dict(PRODUCTION_ENV, CELERY_BROKER_URL="sqs://", CELERY_BROKER_TRANSPORT_OPTIONS=options)
+    show = "import json; from config import celery_app; print(json.dumps(celery_app.conf.broker_transport_options))"
+    result = run_manage("shell", "-c", show, env_overrides=env)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == json.loads(options)
+
+
+def test_an_sqs_endpoint_in_the_transport_options_is_refused_since_kombu_would_ignore_it():
+    env = dict(PRODUCTION_ENV, CELERY_BROKER_URL="sqs://",
+               CELERY_BROKER_TRANSPORT_OPTIONS='{"endpoint_url": "http://127.0.0.1:4566"}')
+    result = run_manage("check", env_overrides=env)
+    assert result.returncode != 0
+    assert "put the endpoint in the broker URL, sqs://@host:port" in result.stderr
 
 
 def test_production_passes_check_deploy():
