@@ -148,17 +148,29 @@ def judge_bookings(bookings, *, routes, collected, providers, table,
                    progress: Callable[[int], None] | None = None) -> list[services.CheckInput]:
     """Each booking's window judged against its student's minimums, ready to be stored as a check."""
     memo: dict = {}
+    # Many bookings share a kind of flight (level, solo, aircraft, endorsement) and a route: their minimums and
+    # provider reports are built once and shared (the checks store them as they are, nobody changes them).
+    flight_kinds: dict[tuple, tuple] = {}
+    reports: dict[tuple[int, int], list[dict]] = {}
     judged = []
     for index, booking in enumerate(bookings, 1):
-        points = routes[(booking.departure_airport_id, booking.destination_airport_id)]
-        minimums = booking_minimums(table, booking)
+        pair = (booking.departure_airport_id, booking.destination_airport_id)
+        points = routes[pair]
+        kind = (booking.student.training_level, booking.lesson_type, booking.aircraft_id,
+                booking.student.night_endorsement)
+        if kind not in flight_kinds:
+            minimums = booking_minimums(table, booking)
+            flight_kinds[kind] = (minimums, minimums.as_dict())
+        minimums, applied = flight_kinds[kind]
+        if pair not in reports:
+            reports[pair] = collected.provider_report([p.location.key for p in points], providers)
         judgement = judge_window(points=points, hours=window_hours(booking.start, booking.end),
                                  samples_for=collected.samples_for, minimums=minimums, memo=memo,
                                  flight=(booking.departure_airport, booking.start, booking.end))
         judged.append(services.CheckInput(
             booking_id=booking.pk, window_start=booking.start - PRE_FLIGHT, window_end=booking.end,
-            training_level=booking.student.training_level, judgement=judgement, minimums=minimums.as_dict(),
-            providers=collected.provider_report([p.location.key for p in points], providers),
+            training_level=booking.student.training_level, judgement=judgement, minimums=applied,
+            providers=reports[pair],
         ))
         if progress and index % 100 == 0:
             progress(100)

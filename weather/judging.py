@@ -11,6 +11,7 @@ import zoneinfo
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from functools import cached_property, lru_cache
 
 from bookings.models import WeatherStatus
 from weather.daylight import night_reason
@@ -267,6 +268,12 @@ class PointVerdict:
     reasons: list[str]
     values: dict
 
+    @cached_property
+    def shown(self) -> dict:
+        """The values a check stores for this place and hour (without the `_` keys used while judging): built once
+        and shared by every window that reuses the verdict, so none of them may change it."""
+        return {k: val for k, val in self.values.items() if not k.startswith("_")}
+
 
 @dataclass
 class WindowJudgement:
@@ -474,6 +481,7 @@ def flight_night_reason(*, departure, start: datetime, end: datetime, minimums: 
                         time_zone=departure.time_zone or "UTC", icao=departure.icao, who=minimums.label)
 
 
+@lru_cache(maxsize=4096)
 def _memo_minimums(minimums: Minimums) -> Minimums:
     """The part of the minimums a point's verdict depends on: flights in different aircraft share verdicts
     unless the aircraft itself appears in them (its crosswind limit applies, or it is VFR only for a pilot
@@ -520,7 +528,7 @@ def judge_window(*, points: Sequence[RoutePoint], hours: Sequence[datetime],
             statuses.append(verdict.status)
             reasons.extend(verdict.reasons)
             missing += verdict.status == UNKNOWN
-            values = {k: val for k, val in verdict.values.items() if not k.startswith("_")}
+            values = verdict.shown
             rendered.append(values)
             answered.update(values.get("providers", ()))
             agreement = verdict.values["_agreement"]
