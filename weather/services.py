@@ -67,9 +67,31 @@ def provider_calls_record(*, calls: Iterable[dict], run_id: str) -> int:
     return len(rows)
 
 
-def check_fingerprint(*, judgement: WindowJudgement, minimums: dict, providers: list) -> str:
-    payload = json.dumps([judgement.status, judgement.reasons, judgement.points, minimums, providers],
-                         sort_keys=True, default=str)
+def _fingerprint_json(value) -> str:
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+def check_fingerprint(*, judgement: WindowJudgement, minimums: dict, providers: list,
+                      encoded: dict | None = None) -> str:
+    """A digest of what a check says: its status, reasons, judged points, minimums and providers.
+
+    With `encoded` (a dict kept for one batch of checks), the JSON of parts that checks share by identity (a
+    point's values judged once for many windows, one minimums dict per kind of flight, one provider report per
+    route) is encoded once. The digest is the same either way: a JSON list is its items' JSON joined by ", ".
+    """
+    if encoded is None:
+        payload = _fingerprint_json([judgement.status, judgement.reasons, judgement.points, minimums, providers])
+    else:
+        def shared(value) -> str:
+            hit = encoded.get(id(value))
+            if hit is None or hit[0] is not value:
+                # The value is kept beside its JSON so its id cannot be reused while the cache lives.
+                hit = encoded[id(value)] = (value, _fingerprint_json(value))
+            return hit[1]
+
+        points = "[" + ", ".join(shared(point) for point in judgement.points) + "]"
+        payload = "[" + ", ".join((_fingerprint_json(judgement.status), _fingerprint_json(judgement.reasons),
+                                   points, shared(minimums), shared(providers))) + "]"
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
@@ -96,8 +118,10 @@ def checks_record(*, checks: Sequence[CheckInput], now: datetime, run_id: str) -
         return {}
     latest = latest_checks(booking_ids=[c.booking_id for c in checks], fields=("id", "booking_id", "fingerprint"))
     unchanged, new_rows, current = [], [], {}
+    encoded: dict = {}
     for c in checks:
-        fingerprint = check_fingerprint(judgement=c.judgement, minimums=c.minimums, providers=c.providers)
+        fingerprint = check_fingerprint(judgement=c.judgement, minimums=c.minimums, providers=c.providers,
+                                        encoded=encoded)
         previous = latest.get(c.booking_id)
         if previous is not None and previous.fingerprint == fingerprint:
             # The fingerprint covers status and reasons: set them from the judgement rather than leaving
