@@ -390,7 +390,7 @@ def judge_point(point: RoutePoint, hour: datetime, samples: Sequence[HourlyWeath
         crosswind_note = "runway headings unknown: crosswind not judged"
     # A verdict that rests on an unknown element is at best unknown; a known conflict still grounds the flight.
     status = CONFLICT if conflicts else UNKNOWN if unknowns else MARGINAL if marginals else OK
-    agreement = _agreement(samples, point.runway_headings)
+    agreement = _agreement(samples)
     values = {**base, **v, "category": category, "status": status,
               "providers": sorted({s.provider for s in samples}), "sources": sorted({s.source for s in samples}),
               "imc": imc, "confidence": hour_confidence(samples, agreement), "_agreement": agreement}
@@ -564,20 +564,30 @@ def judge_window(*, points: Sequence[RoutePoint], hours: Sequence[datetime],
                            window_confidence(rendered))
 
 
-def _agreement(samples: Sequence[HourlyWeather], runways: Sequence[int]) -> dict | None:
+def _agreement(samples: Sequence[HourlyWeather]) -> dict | None:
     by_provider: dict[str, list[HourlyWeather]] = {}
     for s in samples:
         by_provider.setdefault(s.provider, []).append(s)
     if len(by_provider) < 2:
         return None
-    merged = [_merge(group, runways) for group in by_provider.values()]
-    categories = {flight_category(m["ceiling_ft"], m["visibility_sm"]) for m in merged}
+    merged = [_limiting_values(group) for group in by_provider.values()]
+    categories = {flight_category(ceiling, visibility) for visibility, _wind, ceiling in merged}
     return {
         "same_category": len(categories) == 1,
-        "visibility_sm": _spread([m["visibility_sm"] for m in merged if m["visibility_sm"] is not None]),
-        "wind_kt": _spread([m["wind_kt"] for m in merged if m["wind_kt"] is not None]),
-        "ceiling_ft": _spread([m["ceiling_ft"] for m in merged if m["ceiling_ft"] is not None]),
+        "visibility_sm": _spread([visibility for visibility, _wind, _ceiling in merged if visibility is not None]),
+        "wind_kt": _spread([wind for _visibility, wind, _ceiling in merged if wind is not None]),
+        "ceiling_ft": _spread([ceiling for _visibility, _wind, ceiling in merged if ceiling is not None]),
     }
+
+
+def _limiting_values(samples: Sequence[HourlyWeather]) -> tuple[float | None, float | None, float | None]:
+    """(visibility, wind, ceiling) of one provider's samples by `_merge`'s most-restrictive rule: all that
+    comparing providers needs, without the crosswinds and phenomena `_merge` also works out."""
+    visibilities = [s.visibility_sm for s in samples if s.visibility_sm is not None]
+    winds = [s.wind_kt for s in samples if s.wind_kt is not None]
+    ceilings = [c for c, _estimated in (ceiling_of(s) for s in samples if ceiling_known(s)) if c is not None]
+    return (min(visibilities) if visibilities else None, max(winds) if winds else None,
+            min(ceilings) if ceilings else None)
 
 
 @dataclass
