@@ -137,3 +137,31 @@ def test_subtracting_intervals_leaves_exactly_the_minutes_no_cut_touches(base, c
     left = selectors.subtract_intervals(merged, as_times(cuts))
     assert minutes(left) == minutes(merged) - minutes(as_times(cuts))
     assert left == selectors.merge_intervals(left)  # sorted, disjoint, nothing empty
+
+
+@pytest.mark.django_db
+@override_settings(SCHOOL_TIME_ZONE="America/Los_Angeles")
+def test_booked_times_are_cut_out_to_the_microsecond_across_a_daylight_saving_change(colleague, owner):
+    # US clocks fell back on Sunday 1 November 2026: 01:00-02:00 Pacific happened twice (08:00Z-10:00Z).
+    plane = AircraftFactory()
+    for weekday in (5, 6, 0):
+        PatternFactory(instructor=colleague, weekday=weekday, start_time=time(0), end_time=time(23, 59, 59))
+        PatternFactory(aircraft=plane, weekday=weekday, start_time=time(0), end_time=time(23, 59, 59))
+    booked = [
+        (utc(2026, 11, 1, 8, 15, 0, 123456), utc(2026, 11, 1, 9, 5, 0, 1)),  # the first 01:15 to the second 01:05
+        (utc(2026, 11, 1, 9, 30), utc(2026, 11, 1, 11, 0, 0, 999999)),
+        (utc(2026, 10, 31, 23, 59, 59, 500000), utc(2026, 11, 1, 0, 30)),
+    ]
+    for start, end in booked[:2]:
+        BookingFactory(instructor=colleague, aircraft=plane, student=owner, start=start, end=end)
+    BookingFactory(aircraft=plane, start=booked[2][0], end=booked[2][1])
+    window = {"start": utc(2026, 10, 31), "end": utc(2026, 11, 3)}
+    free = selectors.free_intervals(**window, instructor_ids=[colleague.pk], aircraft_ids=[plane.pk],
+                                    student_ids=[owner.pk])
+    scheduled = selectors.scheduled_intervals(**window, instructor_ids=[colleague.pk], aircraft_ids=[plane.pk])
+    assert free[("instructor", colleague.pk)] == selectors.subtract_intervals(
+        scheduled[("instructor", colleague.pk)], booked[:2])
+    assert free[("aircraft", plane.pk)] == selectors.subtract_intervals(scheduled[("aircraft", plane.pk)], booked)
+    assert free[("student", owner.pk)] == selectors.subtract_intervals([(window["start"], window["end"])], booked[:2])
+    assert (utc(2026, 11, 1, 9, 5, 0, 1), utc(2026, 11, 1, 9, 30)) in free[("student", owner.pk)]
+    assert all(moment.tzinfo is UTC for spans in free.values() for span in spans for moment in span)
