@@ -103,8 +103,13 @@ def _options_of(reschedule_request) -> list:
     related = getattr(reschedule_request, "options", None)
     if related is None:
         return []
-    # With their instructors and aircraft: one query for the list, not two more per option.
-    items = list(related.select_related("instructor", "aircraft")) if hasattr(related, "all") else list(related)
+    if "options" in getattr(reschedule_request, "_prefetched_objects_cache", {}):
+        items = list(related.all())
+    elif hasattr(related, "all"):
+        # With their instructors and aircraft: one query for the list, not two more per option.
+        items = list(related.select_related("instructor", "aircraft"))
+    else:
+        items = list(related)
     return sorted(items, key=lambda option: getattr(option, "rank", 0) or 0)
 
 

@@ -7,6 +7,7 @@ import logging
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
+from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone
 
 from accounts.selectors import operations_staff
@@ -49,6 +50,10 @@ def _reload_booking(booking):
     return Booking.objects.select_related(*BOOKING_PARTS).get(pk=booking.pk)
 
 
+def _parts_loaded(booking):
+    return (Booking._meta.get_field(part).is_cached(booking) for part in BOOKING_PARTS)
+
+
 def _declined_slots(booking) -> frozenset:
     """Slots an instructor marked unavailable on any earlier request for this booking: never offer them again."""
     marked = RescheduleOption.objects.filter(request__booking=booking, unavailable_at__isnull=False)
@@ -70,10 +75,15 @@ def request_expiry(*, booking, now: datetime) -> datetime:
     return min(booking.start - DECIDE_BEFORE_DEPARTURE, now + REQUEST_MAX_AGE)
 
 
-def reschedule_request_open(*, booking, now: datetime | None = None, reasons=(), actor=None) -> RescheduleRequest:
-    """Offer up to three ranked options for `booking`, superseding any pending request for it."""
+def reschedule_request_open(*, booking, now: datetime | None = None, reasons=(), actor=None,
+                            booking_is_fresh: bool = False) -> RescheduleRequest:
+    """Offer up to three ranked options for `booking`, superseding any pending request for it.
+
+    The booking is read again with its people, aircraft and airports unless the caller has just read it so
+    (`booking_is_fresh`)."""
     now = now or timezone.now()
-    booking = _reload_booking(booking)
+    if not booking_is_fresh:
+        booking = _reload_booking(booking)
     if booking.status not in ACTIVE_STATUSES:
         raise ApplicationError(
             f"A {booking.get_status_display().lower()} booking cannot be rescheduled.",
@@ -100,7 +110,10 @@ class RescheduleThrottled(ApplicationError):
 
 def reschedule_request_open_on_demand(*, booking, actor, now: datetime | None = None) -> RescheduleRequest:
     """Someone asks for fresh options now. At most one request per booking per ON_DEMAND_COOLDOWN, counted from
-    the stored requests (so the limit holds across processes): every request emails both people."""
+    the stored requests (so the limit holds across processes): every request emails both people.
+
+    `booking` is the one `bookings.selectors.booking_get` has just read for the actor (with its parts), so it
+    is not read again."""
     now = now or timezone.now()
     latest = (RescheduleRequest.objects.filter(booking=booking).order_by("-created_at")
               .values_list("created_at", flat=True).first())
@@ -109,7 +122,8 @@ def reschedule_request_open_on_demand(*, booking, actor, now: datetime | None = 
         raise RescheduleThrottled(
             "New options were generated for this booking a moment ago; look at those, or ask again later.",
             extra={"retry_after_seconds": wait}, retryable=True)
-    return reschedule_request_open(booking=booking, now=now, actor=actor)
+    return reschedule_request_open(booking=booking, now=now, actor=actor,
+                                   booking_is_fresh=all(_parts_loaded(booking)))
 
 
 @transaction.atomic
@@ -144,6 +158,9 @@ def reschedule_request_store(*, booking, now: datetime, reasons: list[str], acto
                "options": [{"candidate_id": o.candidate.candidate_id, "source": o.source} for o in options]},
     )
     if options:
+        # Both people's emails list the options with their instructors and aircraft: read them once for both.
+        prefetch_related_objects([request], Prefetch("options", queryset=RescheduleOption.objects.select_related(
+            "instructor", "aircraft").order_by("rank")))
         notify(kind="options_ready", recipients=[booking.student, booking.instructor], booking=booking,
                reschedule_request=request, reasons=reasons, idempotency_key=f"options_ready:{request.pk}",
                event_at=detected_at)

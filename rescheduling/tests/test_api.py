@@ -9,6 +9,7 @@ from rescheduling.models import ON_DEMAND_COOLDOWN, RequestStatus, RescheduleReq
 from rescheduling.tests.factories import BookingFactory
 
 URL = "/api/v1/reschedule-requests/"
+ON_DEMAND_QUERIES = 38
 
 
 @pytest.fixture
@@ -180,3 +181,22 @@ def test_cancelling_withdraws_an_on_demand_request_and_the_deadline_job_reminds_
         call_command("run_reschedule_deadlines")
     assert not Notification.objects.filter(kind="reschedule_reminder").exists()
     assert not Notification.objects.filter(kind="request_expired", booking=scheduled).exists()
+
+
+def test_options_on_demand_cost_a_fixed_number_of_statements_and_email_the_options(
+        api, school, now, django_assert_num_queries, django_capture_on_commit_callbacks, mailoutbox):
+    client = api.as_user(school.student)
+    # The caller's user, the booking once with its parts, the solver and ranking, the request written with its
+    # options, audit row and messages (the options read once for both emails), both emails sent and recorded,
+    # and the request read back for the answer.
+    with django_assert_num_queries(ON_DEMAND_QUERIES), django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/api/v1/bookings/{school.held.pk}/reschedule/")
+    assert response.status_code == 201
+    options = RescheduleRequest.objects.get(pk=response.data["id"]).options.select_related(
+        "instructor", "aircraft").order_by("rank")
+    assert sorted(message.to[0] for message in mailoutbox) == sorted(
+        [school.student.email, school.held.instructor.email])
+    for message in mailoutbox:
+        for option in options:
+            assert option.aircraft.tail_number in message.body
+            assert option.instructor.first_name in message.body
