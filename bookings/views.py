@@ -4,12 +4,14 @@ from django.views.decorators.http import require_GET
 
 from accounts.selectors import user_by_calendar_token
 from bookings import selectors
-from bookings.calendar import HISTORY, bookings_calendar
 
 
 @require_GET
 def calendar_feed(request, token: str):
     """The secret token in the address is the credential: calendar apps cannot sign in."""
+    # icalendar takes about a tenth of a second to import: only a feed request pays it, not every cold start.
+    from bookings.calendar import HISTORY, bookings_calendar
+
     user = user_by_calendar_token(token)
     if user is None:
         raise Http404("No such calendar.")
