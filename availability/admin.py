@@ -8,7 +8,8 @@ EXCEPTION_FIELDS = ["instructor", "aircraft", "start", "end", "reason"]
 
 
 class AuditedAdmin(admin.ModelAdmin):
-    """Writes go through the services so the same checks and the audit trail apply."""
+    """Writes go through the services so the same checks and the audit trail apply. Each admin below names its
+    services in the three hooks; this base is never registered itself."""
 
     fields_for_service: list[str] = []
 

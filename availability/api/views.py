@@ -32,7 +32,8 @@ class IsAdminOrInstructor(BasePermission):
 
 class AdminWritesInstructorsRead(mixins.ListModelMixin, viewsets.GenericViewSet):
     """Patterns and exceptions alike: operations staff write, instructors read their own. A subclass names its
-    serializers and the selector and services that read and write one object."""
+    serializers and the selector and services that read and write one object in the four hooks below (both
+    viewsets of this module do); the base itself is never routed."""
 
     write_serializer_class = None
 
