@@ -58,3 +58,28 @@ class TestBookingsRecordWeatherBulk:
     def test_no_changes_no_statements(self, now, django_assert_num_queries):
         with django_assert_num_queries(0):
             assert services.bookings_record_weather_bulk(changes=[], checked_at=now) == 0
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_verdict_changes_rewrite_rows_in_place_without_touching_the_indexes(now):
+    """The bookings table keeps room on its pages (fillfactor), so a verdict change is a heap-only update:
+    none of the seventeen indexes, the three exclusion constraints among them, gets a new entry."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reloptions FROM pg_class WHERE relname = 'bookings_booking'")
+        assert "fillfactor=50" in cursor.fetchone()[0]
+    bookings = [BookingFactory() for _ in range(40)]
+
+    def updates() -> tuple[int, int]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_stat_get_xact_tuples_updated(%s::regclass), "
+                           "pg_stat_get_xact_tuples_hot_updated(%s::regclass)", ["bookings_booking"] * 2)
+            return cursor.fetchone()
+
+    before = updates()
+    assert services.bookings_record_weather_bulk(changes=[(b.pk, "unknown", "ok") for b in bookings],
+                                                 checked_at=now) == 40
+    after = updates()
+    assert (after[0] - before[0], after[1] - before[1]) == (40, 40)
