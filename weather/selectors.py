@@ -11,6 +11,7 @@ from django.db import connection
 from django.db.models import Count, Max, OuterRef, Q, Subquery, Sum
 
 from bookings.selectors import booking_get
+from config.sql import id_set
 from weather import forecasts
 from weather.judging import (
     CONFLICT,
@@ -71,7 +72,7 @@ def latest_checks(*, booking_ids: Sequence[int], fields: Sequence[str] | None = 
     latest = {}
     for start in range(0, len(booking_ids), CHECK_CHUNK):
         chunk = booking_ids[start:start + CHECK_CHUNK]
-        checks = WeatherCheck.objects.filter(booking_id__in=chunk)
+        checks = WeatherCheck.objects.filter(booking_id__in=id_set(chunk))
         if fields:
             checks = checks.only(*fields)
         if connection.vendor == "postgresql":

@@ -15,6 +15,7 @@ from audit.services import audit_record
 from bookings.models import BookingStatus, HoldReason
 from bookings.services import bookings_record_weather_bulk
 from config.exceptions import ApplicationError
+from config.sql import id_set
 from weather import forecasts
 from weather.judging import CONFLICT, OK, UNKNOWN, WindowJudgement
 from weather.models import ForecastSeries, ProviderCall, WeatherCheck, WeatherMinimums
@@ -137,7 +138,7 @@ def checks_record(*, checks: Sequence[CheckInput], now: datetime, run_id: str) -
             confidence=c.judgement.confidence, fingerprint=fingerprint, run_id=run_id, created_at=now, checked_at=now,
         ))
     for start in range(0, len(unchanged), CHECK_CHUNK):
-        WeatherCheck.objects.filter(id__in=unchanged[start:start + CHECK_CHUNK]).update(checked_at=now)
+        WeatherCheck.objects.filter(id__in=id_set(unchanged[start:start + CHECK_CHUNK])).update(checked_at=now)
     _insert_checks(new_rows)
     for check in new_rows:
         current[check.booking_id] = check

@@ -15,6 +15,7 @@ from bookings.models import (
     WeatherStatus,
 )
 from config.exceptions import ApplicationError
+from config.sql import id_set
 
 
 def booking_place_on_weather_hold(*, booking: Booking, actor=None, now: datetime | None = None) -> bool:
@@ -100,14 +101,14 @@ def bookings_record_weather_bulk(*, changes: Sequence[tuple[int, str, str]], che
         for start in range(0, len(ids), BULK_CHUNK):
             chunk = ids[start:start + BULK_CHUNK]
             # Locked in id order, like every other multi-row writer, so two writers cannot deadlock.
-            stored = dict(Booking.objects.select_for_update().filter(pk__in=chunk).order_by("pk")
+            stored = dict(Booking.objects.select_for_update().filter(pk__in=id_set(chunk)).order_by("pk")
                           .values_list("pk", "weather_status"))
             by_status: dict[str, list[int]] = defaultdict(list)
             for booking_id in chunk:
                 if booking_id in stored:
                     by_status[wanted[booking_id]].append(booking_id)
             for weather_status, group in sorted(by_status.items()):
-                Booking.objects.filter(pk__in=group).update(weather_status=weather_status,
+                Booking.objects.filter(pk__in=id_set(group)).update(weather_status=weather_status,
                                                             weather_checked_at=checked_at)
             events.extend(
                 {"action": "booking.weather_changed", "object_type": "booking", "object_id": booking_id,
