@@ -4,6 +4,8 @@ import json
 from collections.abc import Mapping, Sequence
 
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection
+from django.utils import timezone
 
 from audit.models import AuditEvent
 from config.request_context import current_request_id
@@ -11,6 +13,8 @@ from config.request_context import current_request_id
 # Rows per INSERT in audit_record_many: large enough that a 10,000-booking sweep writes its audit trail in
 # a couple of statements, small enough to keep one statement's memory modest.
 AUDIT_BATCH_SIZE = 10_000
+# From this many rows on PostgreSQL, one JSON document per batch instead of the ORM's bulk insert.
+AUDIT_DOCUMENT_MIN_ROWS = 50
 
 
 def _jsonable(value):
@@ -42,14 +46,52 @@ def audit_record_many(*, events: Sequence[Mapping]) -> list[AuditEvent]:
     ip_address optional); every row carries the current request id, as one `audit_record` call would.
     """
     request_id = current_request_id()
+    now = timezone.now()
     rows = []
     for event in events:
         actor = event.get("actor")
         if actor is not None and not getattr(actor, "is_authenticated", False):
             actor = None
         rows.append(AuditEvent(
-            actor=actor, action=event["action"], object_type=event["object_type"],
+            created_at=now, actor=actor, action=event["action"], object_type=event["object_type"],
             object_id=str(event["object_id"]), before=_jsonable(event.get("before")),
             after=_jsonable(event.get("after")), request_id=request_id, ip_address=event.get("ip_address"),
         ))
-    return AuditEvent.objects.bulk_create(rows, batch_size=AUDIT_BATCH_SIZE)
+    if connection.vendor != "postgresql" or len(rows) < AUDIT_DOCUMENT_MIN_ROWS:
+        return AuditEvent.objects.bulk_create(rows, batch_size=AUDIT_BATCH_SIZE)
+    _insert_document(rows)
+    return rows
+
+
+# The columns of audit_auditevent as its migrations define them; a test compares this with the model.
+_INSERT_EVENTS_SQL = """
+    INSERT INTO audit_auditevent (created_at, actor_id, action, object_type, object_id, before, after, request_id,
+                                  ip_address)
+    SELECT created_at, actor_id, action, object_type, object_id, before, after, request_id, ip_address
+    FROM json_to_recordset(%s::json) AS r(created_at timestamptz, actor_id bigint, action varchar(64),
+                                          object_type varchar(64), object_id varchar(255), before jsonb,
+                                          after jsonb, request_id varchar(64), ip_address inet)
+    RETURNING id
+"""
+
+
+def _insert_document(rows: list[AuditEvent]) -> None:
+    """Insert `rows` as one JSON document per batch expanded by json_to_recordset, and set their ids.
+
+    The ORM's bulk insert binds nine parameters a row, which the driver splits and quotes one by one: 9,000
+    rows (a sweep's first sight) took about 1.1 s that way against 0.22 s for PostgreSQL to store them.
+    """
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), AUDIT_BATCH_SIZE):
+            batch = rows[start:start + AUDIT_BATCH_SIZE]
+            document = json.dumps([
+                {"created_at": r.created_at.isoformat(), "actor_id": r.actor_id, "action": r.action,
+                 "object_type": r.object_type, "object_id": r.object_id, "before": r.before, "after": r.after,
+                 "request_id": r.request_id, "ip_address": r.ip_address}
+                for r in batch
+            ], separators=(",", ":"))
+            cursor.execute(_INSERT_EVENTS_SQL, [document])
+            # The ids come back in the document's order, as Django's own bulk insert relies on for its rows.
+            for row, (pk,) in zip(batch, cursor.fetchall(), strict=True):
+                row.pk = row.id = pk
+                row._state.adding, row._state.db = False, connection.alias

@@ -2,6 +2,7 @@
 
 import pytest
 from django.db import DatabaseError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from audit.models import AuditEvent
 from audit.services import audit_record
@@ -49,3 +50,28 @@ def test_appending_still_works(event, staff):
 
     assert list(AuditEvent.objects.filter(object_id="42").values_list("action", flat=True)) == [
         "booking.cancelled", "booking.created"]
+
+
+@pytest.mark.django_db
+def test_many_rows_travel_as_one_document_and_read_back_as_the_orm_would_write_them(staff):
+    from audit.services import _INSERT_EVENTS_SQL, AUDIT_DOCUMENT_MIN_ROWS, audit_record_many
+    from config.request_context import job_context
+
+    events = [{"action": "booking.weather_changed", "object_type": "booking", "object_id": k,
+               "before": {"weather_status": "unknown"}, "after": {"weather_status": "ok", "note": "Zürich ✈"}}
+              for k in range(AUDIT_DOCUMENT_MIN_ROWS + 5)]
+    events[3] = {**events[3], "actor": staff, "ip_address": "2001:db8::7", "before": None}
+    with job_context("weather-monitor") as run_id, CaptureQueriesContext(connection) as queries:
+        rows = audit_record_many(events=events)
+    assert len([q for q in queries if "audit_auditevent" in q["sql"]]) == 1
+    stored = {e.pk: e for e in AuditEvent.objects.filter(action="booking.weather_changed")}
+    assert [r.object_id for r in rows] == [str(k) for k in range(len(events))]
+    assert sorted(stored) == sorted(r.pk for r in rows)
+    for row in rows:
+        assert stored[row.pk].object_id == row.object_id and stored[row.pk].request_id == run_id
+        assert stored[row.pk].created_at == row.created_at
+    odd = stored[rows[3].pk]
+    assert (odd.actor_id, odd.ip_address, odd.before) == (staff.pk, "2001:db8::7", None)
+    assert stored[rows[0].pk].after == {"weather_status": "ok", "note": "Zürich ✈"}
+    inserted = [c.strip() for c in _INSERT_EVENTS_SQL.split("(", 1)[1].split(")", 1)[0].split(",")]
+    assert {f.column for f in AuditEvent._meta.concrete_fields} - {"id"} == set(inserted)
