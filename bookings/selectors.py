@@ -5,7 +5,7 @@ from datetime import datetime
 
 import django_filters
 from django.db import connection
-from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models import Count, F, OuterRef, Q, Subquery
 
 from bookings.models import (
     ACTIVE_STATUSES,
@@ -219,6 +219,26 @@ def bookings_for_weather_monitor(*, start: datetime, end: datetime):
     return (Booking.objects.filter(status__in=ACTIVE_STATUSES, start__gte=start, start__lt=end)
             .select_related("student", "instructor", "aircraft", "departure_airport", "destination_airport")
             .order_by("start", "id"))
+
+
+def flight_routes(bookings) -> list[tuple[Airport, Airport, int]]:
+    """The distinct (departure, destination) airports of a queryset of bookings, each with how many of them fly
+    it, ordered by the airports' ids: one statement, whatever the number of bookings. An airport on several
+    routes is one object."""
+    fields = [field.attname for field in Airport._meta.concrete_fields]
+    columns = [f"departure_airport__{name}" for name in fields] + [f"destination_airport__{name}" for name in fields]
+    rows = (bookings.order_by().values_list(*columns).annotate(bookings=Count("id"))
+            .order_by("departure_airport__id", "destination_airport__id"))
+    airports: dict[int, Airport] = {}
+
+    def airport(values) -> Airport:
+        found = airports.get(values[0])
+        if found is None:
+            found = airports[values[0]] = Airport.from_db(bookings.db, fields, values)
+        return found
+
+    width = len(fields)
+    return [(airport(row[:width]), airport(row[width:2 * width]), row[-1]) for row in rows]
 
 
 def booking_for_weather_monitor(*, booking_id: int) -> Booking | None:

@@ -11,7 +11,7 @@ import random
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -90,31 +90,78 @@ def _record(provider, batch, started, clock, attempts, requests, error) -> dict:
 
 
 def collect_forecasts(locations: Sequence[Location], providers: Sequence[WeatherProvider], *, now: datetime,
-                      sleep: Callable[[float], None] = time.sleep) -> Collected:
+                      sleep: Callable[[float], None] = time.sleep, into: Collected | None = None,
+                      on_location: Callable[[str], None] | None = None) -> Collected:
+    """Ask every provider about every location it serves, at most WEATHER_MAX_CONCURRENT_REQUESTS at once.
+
+    With `on_location`, each location's key is passed to it as soon as every provider has answered (or failed)
+    for it, from the thread running this function: its samples, answers and failures in `into` (the Collected
+    being filled) are then complete and no longer change, so a caller on another thread may judge it while
+    the other locations are still being fetched. Requests go out location by location for that, while the
+    result (each location's samples in provider order, the call records in provider order) is the same
+    whatever order the answers arrive in.
+    """
     attempts = max(1, int(settings.WEATHER_RETRY_ATTEMPTS))
     backoff = float(settings.WEATHER_RETRY_BACKOFF_SECONDS)
     workers = max(1, int(settings.WEATHER_MAX_CONCURRENT_REQUESTS))
-    collected = Collected()
+    collected = into if into is not None else Collected()
     jobs = []
     for provider in providers:
         served = [loc for loc in locations if provider.serves(loc)]
         for batch in _batches(served, provider.batch_size):
             jobs.append((provider, batch))
+    place = {loc.key: index for index, loc in enumerate(locations)}
+    jobs_of: dict[str, list[int]] = defaultdict(list)
+    for index, (_provider, batch) in enumerate(jobs):
+        for loc in batch:
+            jobs_of[loc.key].append(index)
+    outstanding = {key: len(indexes) for key, indexes in jobs_of.items()}
+    for loc in locations:
+        if loc.key not in outstanding and on_location is not None:
+            on_location(loc.key)  # no provider serves it: nothing to wait for
     if not jobs:
         return collected
-    with ThreadPoolExecutor(max_workers=min(workers, len(jobs)), thread_name_prefix="weather") as pool:
-        futures = [(provider, batch, pool.submit(_call_with_retries, provider, batch, now=now, attempts=attempts,
-                                                 backoff=backoff, sleep=sleep))
-                   for provider, batch in jobs]
-        for provider, batch, future in futures:
-            result, call = future.result()
-            collected.calls.append(call)
+    results: list[tuple | None] = [None] * len(jobs)
+
+    def location_done(key: str) -> None:
+        for index in jobs_of[key]:
+            provider = jobs[index][0]
+            result, call = results[index]
             if result is None:
-                for loc in batch:
-                    collected.failures[provider.name][loc.key] = call["error"]
+                collected.failures[provider.name][key] = call["error"]
                 continue
-            for key, hours in result.hours.items():
-                collected.answers[provider.name][key] = hours
+            hours = result.hours.get(key)
+            if hours is None:
+                continue
+            collected.answers[provider.name][key] = hours
+            for sample in hours:
+                collected.samples[(key, sample.valid_at)].append(sample)
+        if on_location is not None:
+            on_location(key)
+
+    # Location by location (a batch at its first location), so that locations complete all through the fetch.
+    order = sorted(range(len(jobs)), key=lambda index: place.get(jobs[index][1][0].key, 0))
+    with ThreadPoolExecutor(max_workers=min(workers, len(jobs)), thread_name_prefix="weather") as pool:
+        futures = {pool.submit(_call_with_retries, jobs[index][0], jobs[index][1], now=now, attempts=attempts,
+                               backoff=backoff, sleep=sleep): index for index in order}
+        for future in as_completed(futures):
+            index = futures[future]
+            results[index] = future.result()
+            for loc in jobs[index][1]:
+                outstanding[loc.key] -= 1
+                if outstanding[loc.key] == 0:
+                    location_done(loc.key)
+    collected.calls.extend(call for _result, call in results)
+    # Answers about keys nobody asked for (a provider's extras) are kept as before; every map in provider order.
+    answers = defaultdict(dict)
+    for index, (provider, _batch) in enumerate(jobs):
+        result = results[index][0]
+        if result is None:
+            continue
+        for key, hours in result.hours.items():
+            answers[provider.name][key] = hours
+            if key not in jobs_of:
                 for sample in hours:
                     collected.samples[(key, sample.valid_at)].append(sample)
+    collected.answers = answers
     return collected

@@ -105,6 +105,9 @@ class CheckInput:
     judgement: WindowJudgement
     minimums: dict
     providers: list
+    # `check_fingerprint` of the above, when the caller worked it out already (the monitor does while it waits
+    # on the providers); checks_record works it out otherwise.
+    fingerprint: str | None = None
 
 
 @transaction.atomic
@@ -121,8 +124,8 @@ def checks_record(*, checks: Sequence[CheckInput], now: datetime, run_id: str) -
     unchanged, new_rows, current = [], [], {}
     encoded: dict = {}
     for c in checks:
-        fingerprint = check_fingerprint(judgement=c.judgement, minimums=c.minimums, providers=c.providers,
-                                        encoded=encoded)
+        fingerprint = c.fingerprint or check_fingerprint(judgement=c.judgement, minimums=c.minimums,
+                                                         providers=c.providers, encoded=encoded)
         previous = latest.get(c.booking_id)
         if previous is not None and previous.fingerprint == fingerprint:
             # The fingerprint covers status and reasons: set them from the judgement rather than leaving

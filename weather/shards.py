@@ -36,10 +36,10 @@ from datetime import datetime, timedelta  # noqa: E402
 
 from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
-from django.db.models import Count, F, Q  # noqa: E402
+from django.db.models import F, Q  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from bookings.selectors import bookings_for_weather_monitor  # noqa: E402
+from bookings.selectors import bookings_for_weather_monitor, flight_routes  # noqa: E402
 from config.request_context import job_context  # noqa: E402
 from weather.jobs import act_on_verdict, announce_verdicts, outcome_deadline, sweep  # noqa: E402
 from weather.models import MonitorShard, ShardStatus  # noqa: E402
@@ -55,11 +55,18 @@ SUMMED = ("bookings", "locations", "provider_calls", "provider_successes", "ok",
 
 
 def plan_shards(*, start: datetime, end: datetime) -> list[list[int]]:
-    """Departure airport ids of the active bookings in [start, end), in shards: consecutive airports (by id)
-    until a shard has WEATHER_SHARD_AIRPORTS of them or about WEATHER_SHARD_MAX_BOOKINGS bookings. One query.
+    """Departure airport ids of the active bookings in [start, end), in shards (`shard_airports`). One query."""
+    return shard_airports(flight_routes(bookings_for_weather_monitor(start=start, end=end)))
+
+
+def shard_airports(routes) -> list[list[int]]:
+    """Departure airport ids of `routes` (`bookings.selectors.flight_routes`), in shards: consecutive airports
+    (by id) until a shard has WEATHER_SHARD_AIRPORTS of them or about WEATHER_SHARD_MAX_BOOKINGS bookings.
     WEATHER_SHARD_AIRPORTS = 0 keeps every sweep in one piece."""
-    per_airport = list(bookings_for_weather_monitor(start=start, end=end).order_by()
-                       .values_list("departure_airport_id").annotate(n=Count("id")).order_by("departure_airport_id"))
+    counts: dict[int, int] = {}
+    for departure, _destination, bookings in routes:
+        counts[departure.pk] = counts.get(departure.pk, 0) + bookings
+    per_airport = sorted(counts.items())
     limit_airports, limit_bookings = settings.WEATHER_SHARD_AIRPORTS, settings.WEATHER_SHARD_MAX_BOOKINGS
     if limit_airports <= 0:
         return [[airport for airport, _ in per_airport]] if per_airport else []
@@ -235,9 +242,10 @@ def run_shard(*, run_id: str, index: int, context=None, now: datetime | None = N
             return {"shard": index, "skipped": True, "reason": "another run is sweeping these airports"}
         hand_off = OUTCOME_DISPATCHERS[dispatch_mode()]
         try:
-            bookings = list(bookings_for_weather_monitor(start=shard.window_start, end=shard.window_end)
-                            .filter(departure_airport_id__in=shard.airport_ids))
+            upcoming = (bookings_for_weather_monitor(start=shard.window_start, end=shard.window_end)
+                        .filter(departure_airport_id__in=shard.airport_ids))
             if shard.verdicts_stored_at is not None:
+                bookings = list(upcoming)
                 # A retry after the verdicts were committed: act on them, do not fetch and store again.
                 checks = latest_checks(booking_ids=[b.pk for b in bookings])
                 summary = {"bookings": len(bookings), "resumed": True,
@@ -247,7 +255,7 @@ def run_shard(*, run_id: str, index: int, context=None, now: datetime | None = N
                 def stored():
                     MonitorShard.objects.filter(pk=shard.pk).update(verdicts_stored_at=timezone.now())
 
-                summary = sweep(bookings, run_id=run_id, now=now, dry_run=False, deadline=deadline, clock=clock,
+                summary = sweep(upcoming, run_id=run_id, now=now, dry_run=False, deadline=deadline, clock=clock,
                                 progress=progress, on_stored=stored, hand_off=hand_off)
         except Exception as exc:
             MonitorShard.objects.filter(pk=shard.pk).update(status=ShardStatus.FAILED, error=repr(exc)[:2000])

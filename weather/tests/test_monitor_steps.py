@@ -5,36 +5,58 @@ from datetime import timedelta
 
 import pytest
 
+from bookings.selectors import flight_routes
 from bookings.tests.factories import AirportFactory, BookingFactory
 from weather import jobs
-from weather.fetching import collect_forecasts
+from weather.fetching import Collected, collect_forecasts
 from weather.judging import CONFLICT, OK, UNKNOWN
 from weather.models import WeatherCheck
 from weather.providers import configured_providers
 from weather.selectors import minimums_by_level
+from weather.services import check_fingerprint
 from weather.signals import verdict_committed
+from weather.tests.test_monitor import storm_over
 
 pytestmark = pytest.mark.django_db
 
 
-def test_load_bookings_takes_the_lookahead_and_an_operators_choice(flight, now):
-    assert [b.pk for b in jobs.load_bookings(now=now, hours=48)] == [flight.pk]
-    assert jobs.load_bookings(now=now, hours=48, booking_ids=[]) == []
-    assert jobs.load_bookings(now=now + timedelta(days=30), hours=1) == []
+def test_upcoming_bookings_take_the_lookahead_and_an_operators_choice(flight, now):
+    assert [b.pk for b in jobs.upcoming_bookings(now=now, hours=48)] == [flight.pk]
+    assert list(jobs.upcoming_bookings(now=now, hours=48, booking_ids=[])) == []
+    assert list(jobs.upcoming_bookings(now=now + timedelta(days=30), hours=1)) == []
+
+
+def _pairs(*flights):
+    return [(f.departure_airport, f.destination_airport) for f in flights]
 
 
 def test_plan_routes_asks_about_each_location_once(flight, now, kpao):
     twin = BookingFactory(student=flight.student, departure_airport=kpao, destination_airport=kpao,
                           start=flight.start + timedelta(hours=4), end=flight.end + timedelta(hours=4))
-    routes, locations = jobs.plan_routes([flight, twin])
+    routes, locations = jobs.plan_routes(_pairs(flight, twin))
     assert list(routes) == [(kpao.pk, kpao.pk)]
     assert len(locations) == len({p.location.key for p in routes[(kpao.pk, kpao.pk)]})
+
+
+def test_the_routes_are_the_bookings_distinct_airports_read_in_one_statement(flight, now, kpao,
+                                                                             django_assert_num_queries):
+    far = AirportFactory(icao="KSAC", latitude=38.51, longitude=-121.49, runway_headings=[20, 200])
+    for hours in (4, 8):
+        BookingFactory(student=flight.student, departure_airport=kpao, destination_airport=far,
+                       start=flight.start + timedelta(hours=hours), end=flight.end + timedelta(hours=hours))
+    with django_assert_num_queries(1):
+        routes = flight_routes(jobs.upcoming_bookings(now=now, hours=48))
+    assert [(d.icao, a.icao, n) for d, a, n in routes] == [("KPAO", "KPAO", 1), ("KPAO", "KSAC", 2)]
+    assert routes[0][0] is routes[0][1] is routes[1][0]  # one object per airport
+    assert routes[1][1].runway_headings == [20, 200] and routes[1][1].latitude == 38.51
+    assert routes[1][1].time_zone == far.time_zone and routes[1][1].pk == far.pk
+    assert list(jobs.plan_routes((d, a) for d, a, _n in routes)[0]) == [(kpao.pk, kpao.pk), (kpao.pk, far.pk)]
 
 
 def test_plan_routes_of_a_cross_country_flight_include_the_corridor(flight, kpao):
     far = AirportFactory(icao="KSAC", latitude=38.51, longitude=-121.49)
     flight.destination_airport = far
-    routes, locations = jobs.plan_routes([flight])
+    routes, locations = jobs.plan_routes(_pairs(flight))
     assert len(routes[(kpao.pk, far.pk)]) > 2 and len(locations) > 2
 
 
@@ -69,7 +91,7 @@ def test_announce_verdicts_sends_only_what_calls_for_a_reaction_and_counts_answe
 
 def _judged(flight, now):
     providers = configured_providers()
-    routes, locations = jobs.plan_routes([flight])
+    routes, locations = jobs.plan_routes(_pairs(flight))
     collected = collect_forecasts(list(locations.values()), providers, now=now)
     judged = jobs.judge_bookings([flight], routes=routes, collected=collected, providers=providers,
                                  table=minimums_by_level())
@@ -79,7 +101,7 @@ def _judged(flight, now):
 def test_judge_bookings_judges_each_window_from_half_an_hour_before(weather, flight, now):
     progress = []
     providers = configured_providers()
-    routes, locations = jobs.plan_routes([flight])
+    routes, locations = jobs.plan_routes(_pairs(flight))
     collected = collect_forecasts(list(locations.values()), providers, now=now)
     judged = jobs.judge_bookings([flight], routes=routes, collected=collected, providers=providers,
                                  table=minimums_by_level(), progress=progress.append)
@@ -98,3 +120,80 @@ def test_store_verdicts_commits_one_check_and_the_bookings_verdict(weather, flig
     assert flight.weather_status == OK and WeatherCheck.objects.filter(booking=flight).count() == 1
     again, changed = jobs.store_verdicts(collected=collected, judged=judged, bookings=[flight], run_id="r2", now=now)
     assert changed == 0 and WeatherCheck.objects.filter(booking=flight).count() == 1
+
+
+def _cross_country_flights(flight, kpao):
+    """The flight, a second local one, and two cross-country flights with corridor points, on three routes."""
+    far = AirportFactory(icao="KSAC", latitude=38.51, longitude=-121.49)
+    others = [BookingFactory(departure_airport=kpao, destination_airport=dest,
+                             start=flight.start + timedelta(hours=hours), end=flight.end + timedelta(hours=hours))
+              for dest, hours in ((kpao, 3), (far, 6), (far, 9))]
+    return [flight, *others]
+
+
+def test_each_location_is_reported_once_when_its_answers_are_complete(weather, flight, now, kpao, settings):
+    """Answers arrive out of order (WeatherAPI late): each location is passed on once, when both providers have
+    answered for it, with what it will finally hold; the call records stay in provider order."""
+    weather.server.route("GET", "/v1/forecast.json", weather._wapi, delay=0.05)
+    settings.WEATHER_MAX_CONCURRENT_REQUESTS = 3
+    flights = _cross_country_flights(flight, kpao)
+    routes, locations = jobs.plan_routes(_pairs(*flights))
+    providers = configured_providers()
+    collected, seen = Collected(), {}
+
+    def reported(key):
+        assert key not in seen
+        seen[key] = ({h: list(v) for (k, h), v in collected.samples.items() if k == key},
+                     {p.name: key in collected.answers.get(p.name, {}) for p in providers})
+
+    result = collect_forecasts(list(locations.values()), providers, now=now, into=collected, on_location=reported)
+    assert result is collected and set(seen) == set(locations) and len(locations) > 3
+    for key, (samples, answered) in seen.items():
+        assert samples == {h: v for (k, h), v in collected.samples.items() if k == key}
+        assert answered == {"openweathermap": True, "weatherapi": True}
+        both = [[s.provider for s in hour] for hour in samples.values() if len(hour) == 2]
+        assert both and all(order == ["openweathermap", "weatherapi"] for order in both)
+    assert [c["provider"] for c in collected.calls] == (["openweathermap"] * len(locations)
+                                                        + ["weatherapi"] * len(locations))
+    alone = collect_forecasts(list(locations.values()), providers, now=now)
+    assert {k: [(s.provider, s.valid_at) for s in v] for k, v in alone.samples.items()} == \
+        {k: [(s.provider, s.valid_at) for s in v] for k, v in collected.samples.items()}
+    assert {p: list(keys) for p, keys in alone.answers.items()} == \
+        {p: list(keys) for p, keys in collected.answers.items()}
+
+
+def test_judging_while_fetching_gives_the_checks_judging_afterwards_gives(weather, flight, now, kpao):
+    import queue
+    from concurrent.futures import ThreadPoolExecutor
+
+    weather.owm = storm_over(flight)
+    flights = _cross_country_flights(flight, kpao)
+    routes, locations = jobs.plan_routes(_pairs(*flights))
+    providers, table = configured_providers(), minimums_by_level()
+    collected, answered, progress = Collected(), queue.SimpleQueue(), []
+    with ThreadPoolExecutor(max_workers=1) as fetcher:
+        fetching = fetcher.submit(collect_forecasts, list(locations.values()), providers, now=now,
+                                  into=collected, on_location=answered.put)
+        streamed = jobs.judge_as_answered(flights, routes=routes, collected=collected, providers=providers,
+                                          table=table, answered=answered, fetching=fetching,
+                                          progress=progress.append)
+    afterwards = jobs.judge_bookings(flights, routes=routes, collected=collected, providers=providers, table=table)
+    assert [c.booking_id for c in streamed] == [f.pk for f in flights] and sum(progress) == len(flights)
+    assert [(c.judgement.status, c.judgement.reasons, c.judgement.points, c.providers) for c in streamed] == \
+        [(c.judgement.status, c.judgement.reasons, c.judgement.points, c.providers) for c in afterwards]
+    assert streamed[0].judgement.status == CONFLICT and streamed[1].judgement.status == OK
+    # Worked out while judging, each fingerprint is the one checks_record would work out from the check alone.
+    assert [c.fingerprint for c in streamed] == [
+        check_fingerprint(judgement=c.judgement, minimums=c.minimums, providers=c.providers) for c in afterwards]
+
+
+def test_a_failed_fetch_fails_judging_while_fetching(weather, flight, now, kpao):
+    import queue
+    from concurrent.futures import Future
+
+    routes, locations = jobs.plan_routes(_pairs(flight))
+    broken = Future()
+    broken.set_exception(RuntimeError("fetch thread died"))
+    with pytest.raises(RuntimeError, match="fetch thread died"):
+        jobs.judge_as_answered([flight], routes=routes, collected=Collected(), providers=configured_providers(),
+                               table=minimums_by_level(), answered=queue.SimpleQueue(), fetching=broken)
