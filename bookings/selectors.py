@@ -81,12 +81,6 @@ def aircraft_in_maintenance_ids(aircraft_ids) -> list[int]:
                 .values_list("pk", flat=True))
 
 
-def aircraft_taken(*, aircraft: Aircraft, start: datetime, end: datetime) -> bool:
-    """Whether an active booking holds `aircraft` at some moment of [start, end)."""
-    return Booking.objects.filter(aircraft=aircraft, status__in=ACTIVE_STATUSES, start__lt=end,
-                                  end__gt=start).exists()
-
-
 # --- bookings ----------------------------------------------------------------------------------
 
 class BookingFilter(django_filters.FilterSet):
@@ -294,3 +288,14 @@ def standby_get(*, actor, standby_id) -> StandbyRequest:
         return standby_list(actor=actor).get(pk=int(standby_id))
     except (StandbyRequest.DoesNotExist, TypeError, ValueError):
         raise NotFoundError("No such standby request.")
+
+
+def standby_waiting_for(*, booking: Booking, now: datetime):
+    """The waiting standby requests a freed `booking` could satisfy (its aircraft, or any of its model, at an
+    overlapping time still to come), oldest first."""
+    return (StandbyRequest.objects
+            .filter(status=StandbyStatus.WAITING, start__gt=now, start__lt=booking.end, end__gt=booking.start)
+            .filter(Q(aircraft_id=booking.aircraft_id)
+                    | Q(aircraft__isnull=True, aircraft_model=booking.aircraft.model))
+            .select_related("student", "instructor", "aircraft", "departure_airport", "destination_airport")
+            .order_by("created_at", "id"))

@@ -13,11 +13,11 @@ import logging
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from audit.services import audit_record
 from bookings.models import ACTIVE_STATUSES, Aircraft, AircraftStatus, Booking, StandbyRequest, StandbyStatus
+from bookings.selectors import active_bookings_for_parties, standby_waiting_for
 from bookings.services.lifecycle import booking_create
 from bookings.services.rules import (
     check_actor_may_book,
@@ -37,12 +37,6 @@ STANDBY_AUDIT_FIELDS = ("student_id", "instructor_id", "aircraft_id", "aircraft_
 
 def standby_snapshot(standby: StandbyRequest) -> dict:
     return {field: getattr(standby, field) for field in STANDBY_AUDIT_FIELDS}
-
-
-def _taken_by(*, start, end, aircraft_ids) -> set[int]:
-    """The aircraft among `aircraft_ids` that an active booking holds at some moment of [start, end)."""
-    return set(Booking.objects.filter(aircraft_id__in=aircraft_ids, status__in=ACTIVE_STATUSES, start__lt=end,
-                                      end__gt=start).values_list("aircraft_id", flat=True))
 
 
 @transaction.atomic
@@ -71,12 +65,13 @@ def standby_create(*, actor, student, aircraft: Aircraft | None, instructor=None
 
     fleet = ([aircraft] if not any_of_model else
              list(Aircraft.objects.filter(model=aircraft.model, status=AircraftStatus.AVAILABLE)) or [aircraft])
-    taken = _taken_by(start=start, end=end, aircraft_ids=[a.pk for a in fleet])
+    taken = set(active_bookings_for_parties(start=start, end=end, aircraft_ids=[a.pk for a in fleet])
+                .values_list("aircraft_id", flat=True))
     free = [a for a in fleet if a.pk not in taken and a.status == AircraftStatus.AVAILABLE]
     if free:
         raise ApplicationError(f"{free[0].tail_number} is free at that time: book it instead of waiting.",
                                code="slot_free", fields={"aircraft": [f"{free[0].tail_number} is free then."]})
-    if Booking.objects.filter(student=student, status__in=ACTIVE_STATUSES, start__lt=end, end__gt=start).exists():
+    if active_bookings_for_parties(start=start, end=end, student_ids=[student.pk]).exists():
         raise ConflictError("You already fly at that time." if actor == student
                             else "The student already flies at that time.", code="booking_conflict")
     if StandbyRequest.objects.filter(student=student, status=StandbyStatus.WAITING, start__lt=end,
@@ -116,16 +111,6 @@ def standby_withdraw(*, standby: StandbyRequest, actor, now: datetime | None = N
     return standby
 
 
-def waiting_for(*, booking: Booking, now: datetime):
-    """The waiting requests a freed `booking` could satisfy, oldest first."""
-    return (StandbyRequest.objects
-            .filter(status=StandbyStatus.WAITING, start__gt=now, start__lt=booking.end, end__gt=booking.start)
-            .filter(Q(aircraft_id=booking.aircraft_id)
-                    | Q(aircraft__isnull=True, aircraft_model=booking.aircraft.model))
-            .select_related("student", "instructor", "aircraft", "departure_airport", "destination_airport")
-            .order_by("created_at", "id"))
-
-
 def standby_fill(*, freed_booking_id: int, now: datetime | None = None) -> list[StandbyRequest]:
     """Offer the slot of a cancelled or moved booking to the standby list; returns the requests booked.
 
@@ -138,7 +123,7 @@ def standby_fill(*, freed_booking_id: int, now: datetime | None = None) -> list[
     if freed is None or freed.status in ACTIVE_STATUSES:
         return []
     booked = []
-    for standby in waiting_for(booking=freed, now=now):
+    for standby in standby_waiting_for(booking=freed, now=now):
         aircraft = standby.aircraft or freed.aircraft
         try:
             with transaction.atomic():

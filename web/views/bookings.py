@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts.models import Role
 from accounts.selectors import users_with_role
 from availability.selectors import free_slots
-from bookings.selectors import aircraft_list, aircraft_taken, booking_get, booking_list
+from bookings.selectors import active_bookings_for_parties, aircraft_list, booking_get, booking_list
 from bookings.services import airport_get_or_create, booking_create
 from bookings.services.standby import standby_create
 from config.exceptions import ApplicationError, ConflictError
@@ -148,8 +148,9 @@ def booking_new(request):
                     conflict_ids = exc.extra.get("conflicting_booking_ids", [])
                     form.add_service_errors({None: [_conflict_message(exc, conflict_ids)]})
                     status = exc.status_code
-                    offer_standby = aircraft_taken(aircraft=form.cleaned_data["aircraft"], start=start,
-                                                   end=start + form.duration)
+                    offer_standby = active_bookings_for_parties(
+                        start=start, end=start + form.duration,
+                        aircraft_ids=[form.cleaned_data["aircraft"].pk]).exists()
                 except ApplicationError as exc:
                     form.add_service_errors({None: [exc.message], **_form_fields(exc.fields)})
                     status = exc.status_code
