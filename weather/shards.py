@@ -181,18 +181,52 @@ def _outcome_to_celery(booking_id: int, check_id: int) -> None:
 OUTCOME_DISPATCHERS = {"inline": None, "celery": _outcome_to_celery, "lambda": _outcome_to_lambda}
 
 
+def _event_fields(event, **kinds) -> dict:
+    """The named fields of a command event, each converted by its kind (int, str); ValueError naming what is
+    missing or unreadable."""
+    if not isinstance(event, dict):
+        raise ValueError(f"the event is a {type(event).__name__}, not an object")
+    fields, problems = {}, []
+    for name, kind in kinds.items():
+        value = event.get(name)
+        try:
+            if value is None or isinstance(value, (bool, dict, list)):
+                raise ValueError
+            fields[name] = kind(value)
+        except (TypeError, ValueError):
+            problems.append(f"{name} {'missing' if value is None else f'unreadable ({value!r:.40})'}")
+    if problems:
+        raise ValueError(", ".join(problems))
+    return fields
+
+
 def outcome_event(event, context=None) -> str:
-    """Zappa's handler calls this for one booking's reaction to its committed verdict."""
+    """Zappa's handler calls this for one booking's reaction to its committed verdict.
+
+    An event without a readable booking and check is refused with a logged error and no exception: Lambda
+    would only retry the same event, twice, to the same end."""
     try:
-        return act_on_verdict(booking_id=int(event["booking_id"]), check_id=int(event["check_id"]))
+        fields = _event_fields(event, booking_id=int, check_id=int)
+    except ValueError as exc:
+        logger.error("weather outcome event refused: %s", exc)
+        return f"refused: {exc}"
+    try:
+        return act_on_verdict(**fields)
     except TypeError as exc:
         raise RuntimeError(f"weather outcome failed: {exc!r}") from exc
 
 
 def shard_event(event, context=None) -> dict:
-    """Zappa's handler calls this for the shard's asynchronous invocation, with the invocation's context."""
+    """Zappa's handler calls this for the shard's asynchronous invocation, with the invocation's context.
+
+    An event without a readable run id and shard index is refused as `outcome_event` refuses one."""
     try:
-        return run_shard(run_id=str(event["run_id"]), index=int(event["index"]), context=context)
+        fields = _event_fields(event, run_id=str, index=int)
+    except ValueError as exc:
+        logger.error("weather shard event refused: %s", exc)
+        return {"refused": str(exc)}
+    try:
+        return run_shard(**fields, context=context)
     except TypeError as exc:
         # Zappa's handler calls a command again with fewer arguments when it raises TypeError: never run twice.
         raise RuntimeError(f"weather shard failed: {exc!r}") from exc

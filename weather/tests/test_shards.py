@@ -216,3 +216,26 @@ def test_a_shard_whose_airports_another_run_is_sweeping_is_left_to_it(school_of_
         other.close()
     assert answer["skipped"] is True and "another run" in answer["reason"]
     assert not WeatherCheck.objects.exists()
+
+
+@pytest.mark.parametrize("event, refusal", [
+    ({"command": "weather.shards.shard_event", "index": 0}, "run_id missing"),
+    ({"command": "weather.shards.shard_event", "run_id": "r", "index": "first"}, "index unreadable ('first')"),
+    ({"command": "weather.shards.shard_event", "run_id": "r", "index": True}, "index unreadable (True)"),
+])
+def test_a_malformed_shard_event_is_refused_once_without_touching_anything(event, refusal, caplog):
+    answer = _through_zappa(event, FakeContext(25))
+    assert answer == {"refused": refusal}
+    assert not MonitorShard.objects.exists()
+    assert f"weather shard event refused: {refusal}" in caplog.text
+
+
+@pytest.mark.parametrize("event, refusal", [
+    ({"command": "weather.shards.outcome_event"}, "booking_id missing, check_id missing"),
+    ({"command": "weather.shards.outcome_event", "booking_id": [1], "check_id": "7"}, "booking_id unreadable ([1])"),
+])
+def test_a_malformed_outcome_event_is_refused_once_without_touching_anything(event, refusal, caplog, flight):
+    assert _through_zappa(event, FakeContext(25)) == f"refused: {refusal}"
+    flight.refresh_from_db()
+    assert flight.status == "scheduled" and not WeatherCheck.objects.exists()
+    assert f"weather outcome event refused: {refusal}" in caplog.text
