@@ -89,7 +89,7 @@ def run_monitor(event=None, context=None, *, hours=None, dry_run=False, now=None
         summary = sweep(upcoming, run_id=run_id, now=now, dry_run=dry_run, deadline=deadline, clock=clock,
                         progress=progress, routes=routes)
         if not dry_run:
-            _emit_metrics(summary)
+            emit_monitor_metrics(summary)
             logger.info("weather monitor finished", extra={"summary": {k: v for k, v in summary.items()
                                                                        if k != "verdicts"}})
         return summary
@@ -363,7 +363,9 @@ def outcome_deadline(context, *, started: float) -> float:
     return started + float(settings.WEATHER_OUTCOME_BUDGET_SECONDS)
 
 
-def _emit_metrics(summary: dict) -> None:
+def emit_monitor_metrics(summary: dict) -> None:
+    """The sweep's figures as metrics under Job=weather-monitor (the provider-failure alarm watches them): once
+    per run swept in one piece, once per shard of a fanned-out run."""
     metrics = {
         "WeatherBookingsChecked": summary["bookings"],
         "WeatherConflicts": summary["conflict"],

@@ -41,7 +41,7 @@ from django.utils import timezone  # noqa: E402
 
 from bookings.selectors import bookings_for_weather_monitor, flight_routes  # noqa: E402
 from config.request_context import job_context  # noqa: E402
-from weather.jobs import act_on_verdict, announce_verdicts, outcome_deadline, sweep  # noqa: E402
+from weather.jobs import act_on_verdict, announce_verdicts, emit_monitor_metrics, outcome_deadline, sweep  # noqa: E402
 from weather.models import MonitorShard, ShardStatus  # noqa: E402
 from weather.selectors import latest_checks  # noqa: E402
 
@@ -291,6 +291,7 @@ def run_shard(*, run_id: str, index: int, context=None, now: datetime | None = N
 
                 summary = sweep(upcoming, run_id=run_id, now=now, dry_run=False, deadline=deadline, clock=clock,
                                 progress=progress, on_stored=stored, hand_off=hand_off)
+                emit_monitor_metrics(summary)
         except Exception as exc:
             MonitorShard.objects.filter(pk=shard.pk).update(status=ShardStatus.FAILED, error=repr(exc)[:2000])
             logger.exception("weather shard %s of %s failed (attempt %s)", index, run_id, shard.attempts)

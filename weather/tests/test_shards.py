@@ -239,3 +239,12 @@ def test_a_malformed_outcome_event_is_refused_once_without_touching_anything(eve
     flight.refresh_from_db()
     assert flight.status == "scheduled" and not WeatherCheck.objects.exists()
     assert f"weather outcome event refused: {refusal}" in caplog.text
+
+
+def test_each_shard_reports_the_monitors_figures_the_provider_alarm_watches(school_of_five, now, capsys):
+    jobs.run_monitor(now=now)
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith('{"_aws"')]
+    figures = [line for line in lines if line.get("Job") == "weather-monitor" and "WeatherBookingsChecked" in line]
+    assert [line["WeatherBookingsChecked"] for line in figures] == [4, 4, 2]
+    assert sum(line["WeatherConflicts"] for line in figures) == 2
+    assert all(line["WeatherProviderSuccessRate"] == 100.0 for line in figures)
