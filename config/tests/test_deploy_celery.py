@@ -160,19 +160,24 @@ def test_a_notification_is_delivered_by_a_real_worker(broker, owner):
     assert Notification.objects.filter(recipient=owner, channel="email").count() == 1
 
 
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-def test_the_delivery_job_runs_on_the_worker_and_sends_what_was_left_pending(broker, owner):
+def _pending_email(owner):
+    """An "options ready" email to `owner`, pending and long due: what the delivery job must pick up."""
     from notifications.models import Notification
     from notifications.tests.factories import BookingFactory
 
     booking = BookingFactory(student=owner)
-    # Queued while the broker was down: the row stays pending and due, for the delivery job to find.
-    pending = Notification.objects.create(
+    return Notification.objects.create(
         recipient=owner, kind="options_ready", channel="email", idempotency_key=f"options_ready:{booking.pk}",
         booking=booking, subject="New times for your flight", body_text="Three new times are ready.",
         status="pending", next_attempt_at=booking.start.replace(year=2020),
     )
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_delivery_job_runs_on_the_worker_and_sends_what_was_left_pending(broker, owner):
+    # Queued while the broker was down: the row stays pending and due, for the delivery job to find.
+    pending = _pending_email(owner)
     with FakeSMTPServer() as smtp, celery_worker(queue=broker, email_url=smtp.url) as log:
         celery_app.send_task("notifications.tasks.run_delivery", queue=broker)
         wait_for(lambda: smtp.to(owner.email), timeout=60, what="the pending email to be sent", log=log)
@@ -262,15 +267,7 @@ celery_app.send_task("notifications.tasks.run_delivery", queue=sys.argv[1])
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_a_sender_without_pycurl_queues_the_delivery_job_on_sqs_for_the_worker(sqs, owner):
-    from notifications.models import Notification
-    from notifications.tests.factories import BookingFactory
-
-    booking = BookingFactory(student=owner)
-    pending = Notification.objects.create(
-        recipient=owner, kind="options_ready", channel="email", idempotency_key=f"options_ready:{booking.pk}",
-        booking=booking, subject="New times for your flight", body_text="Three new times are ready.",
-        status="pending", next_attempt_at=booking.start.replace(year=2020),
-    )
+    pending = _pending_email(owner)
     with FakeSMTPServer() as smtp, celery_worker(queue=sqs.queue, email_url=smtp.url, broker_url=sqs.url,
                                                  transport_options=sqs.options) as log:
         sender = subprocess.run(
