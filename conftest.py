@@ -82,6 +82,12 @@ def on_postgres():
 
 
 @pytest.fixture
+def otp_required(settings):
+    """Production's ADMIN_REQUIRE_OTP: operations staff need a one-time code to sign in, to the admin and the API."""
+    settings.ADMIN_REQUIRE_OTP = True
+
+
+@pytest.fixture
 def make_user(db):
     from accounts.tests.factories import UserFactory
 

@@ -2,28 +2,14 @@
 default), as they do for the admin; students and instructors keep signing in with email and password."""
 
 import pytest
-from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.otp import totp_device_enrol
 from accounts.tests.factories import TEST_PASSWORD
+from accounts.tests.otp import current_code, wrong_code
 from audit.models import AuditEvent
 
 LOGIN = "/api/v1/auth/login/"
-
-
-def current_code(device: TOTPDevice) -> str:
-    """What the authenticator app shows now, computed from the device's key as the app does."""
-    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):0{device.digits}d}"
-
-
-def wrong_code(device: TOTPDevice) -> str:
-    return f"{(int(current_code(device)) + 1) % 1_000_000:06d}"
-
-
-@pytest.fixture
-def otp_required(settings):
-    settings.ADMIN_REQUIRE_OTP = True
 
 
 @pytest.mark.django_db

@@ -6,24 +6,15 @@ import io
 import pytest
 from django.core.management import call_command
 from django.test import Client
-from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.otp import totp_device_enrol
 from accounts.tests.factories import TEST_PASSWORD
+from accounts.tests.otp import current_code
 from audit.models import AuditEvent
 from config.exceptions import ApplicationError
 
 LOGIN = "/admin/login/?next=/admin/"
-
-
-def current_code(device: TOTPDevice) -> str:
-    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):0{device.digits}d}"
-
-
-@pytest.fixture
-def otp_required(settings):
-    settings.ADMIN_REQUIRE_OTP = True
 
 
 @pytest.mark.django_db
