@@ -158,7 +158,8 @@ def reschedule_request_store(*, booking, now: datetime, reasons: list[str], acto
                "options": [{"candidate_id": o.candidate.candidate_id, "source": o.source} for o in options]},
     )
     if options:
-        # Both people's emails list the options with their instructors and aircraft: read them once for both.
+        # Both people's emails and the on-demand answer list the options with their instructors and aircraft:
+        # read them once for all three.
         prefetch_related_objects([request], Prefetch("options", queryset=RescheduleOption.objects.select_related(
             "instructor", "aircraft").order_by("rank")))
         notify(kind="options_ready", recipients=[booking.student, booking.instructor], booking=booking,

@@ -74,6 +74,6 @@ class BookingRescheduleView(APIView):
             response = Response(exc.as_body(), status=exc.status_code)
             response["Retry-After"] = str(exc.extra["retry_after_seconds"])
             return response
-        return Response(RescheduleRequestSerializer(selectors.request_get(actor=request.user,
-                                                                          request_id=opened.pk)).data,
-                        status=status.HTTP_201_CREATED)
+        # The request as just stored, with the options it read for the emails: reading it back would answer the
+        # same body (the actor may see the booking, so its requests too).
+        return Response(RescheduleRequestSerializer(opened).data, status=status.HTTP_201_CREATED)
