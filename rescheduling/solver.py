@@ -227,7 +227,8 @@ def _judge_slots(*, booking, slots: list[Slot], fleet: dict, now: datetime) -> l
     daylight rule pass, with that verdict; (None, None) when no free aircraft passes.
 
     Aircraft with the same crosswind limit and IFR equipment are judged alike, so the forecasts are judged
-    once per such profile (one `window_verdicts` call each, usually one or two), not once per aircraft.
+    once per such profile (one `window_verdicts` call each, usually one or two), not once per aircraft; the
+    profiles share one memo, so a window whose verdict no profile's limits change is judged once for all.
     """
     wanted = sorted({aid for slot in slots for aid in slot.free_aircraft})
 
@@ -237,6 +238,7 @@ def _judge_slots(*, booking, slots: list[Slot], fleet: dict, now: datetime) -> l
     by_profile: dict[tuple, dict[int, object]] = {}
     representatives: dict[tuple, object] = {}
     profiles = sorted({profile(aid) for aid in wanted if aid in fleet}, key=str)
+    memo: dict = {}
     if profiles:
         # Every profile judges the same route over hours among these: read the minimums and forecasts once.
         table = weather_selectors.minimums_by_level()
@@ -252,6 +254,7 @@ def _judge_slots(*, booking, slots: list[Slot], fleet: dict, now: datetime) -> l
             training_level=booking.student.training_level, windows=[(slots[i].start, slots[i].end) for i in indexes],
             now=now, lesson_type=booking.lesson_type, aircraft=representative,
             night_endorsed=booking.student.night_endorsement, minimums_table=table, forecasts=forecasts,
+            memo=memo,
         )
         by_profile[key] = dict(zip(indexes, verdicts, strict=True))
         representatives[key] = representative

@@ -492,6 +492,12 @@ def _memo_minimums(minimums: Minimums) -> Minimums:
                    night_allowed=True, night_endorsed=False)
 
 
+def window_memo_key(minimums: Minimums, start: datetime, end: datetime) -> tuple:
+    """What one window's verdict depends on besides its route and forecasts: the part of the minimums its points'
+    verdicts depend on, whether night is allowed, and the times. Flights in aircraft judged alike share it."""
+    return ("window", _memo_minimums(minimums), minimums.night_permitted, start, end)
+
+
 def _spread(values: list[float]) -> float:
     return round(max(values) - min(values), 2) if len(values) > 1 else 0.0
 

@@ -21,6 +21,7 @@ from weather.judging import (
     judge_window,
     route_points,
     window_hours,
+    window_memo_key,
 )
 from weather.models import ForecastSeries, ProviderCall, WeatherCheck, WeatherMinimums
 from weather.providers.base import HourlyWeather
@@ -127,10 +128,14 @@ def route_forecasts(*, departure, destination, windows: list[tuple[datetime, dat
 def window_verdicts(*, departure, destination, training_level: str, windows: list[tuple[datetime, datetime]],
                     now: datetime, lesson_type: str = "dual", aircraft=None,
                     night_endorsed: bool = False, minimums_table: dict | None = None,
-                    forecasts: tuple | None = None) -> list[WindowVerdict]:
+                    forecasts: tuple | None = None, memo: dict | None = None) -> list[WindowVerdict]:
     """Judge candidate windows from the forecasts the monitor stored: two queries whatever len(windows), none
     when the caller passes the minimums table (`minimums_by_level()`) and the route's forecasts
     (`route_forecasts(...)` over these windows or more) it already read.
+
+    `memo` may be shared by calls over the same route and forecasts (one per aircraft profile of one flight):
+    a place and hour, or a whole window, is then judged once for every aircraft whose limits do not change
+    its verdict. The verdicts returned may be shared between such calls; nobody may change them.
 
     The same rules as the monitor: the level's minimums with the solo margin, the aircraft's crosswind limit
     and IFR equipment, and daylight. A window reaching past the stored forecast horizon is `unknown` with
@@ -145,17 +150,25 @@ def window_verdicts(*, departure, destination, training_level: str, windows: lis
     hours_by_window = [window_hours(start, end) for start, end in windows]
     samples, horizon = forecasts if forecasts is not None else route_forecasts(
         departure=departure, destination=destination, windows=windows, now=now)
-    memo: dict = {}
+    memo = {} if memo is None else memo
     verdicts = []
     for (start, end), hours in zip(windows, hours_by_window, strict=True):
-        known = horizon.covers(points, hours)
-        judgement = judge_window(points=points, hours=hours, samples_for=lambda key, hour: samples.get((key, hour), ()),
-                                 minimums=minimums, memo=memo, flight=(departure, start, end))
-        if judgement.status == CONFLICT or known:
-            verdicts.append(WindowVerdict(judgement.status, judgement.reasons, known, judgement.confidence))
-        else:
-            verdicts.append(WindowVerdict(UNKNOWN, ["forecast not yet available for this window"], False))
+        window_key = window_memo_key(minimums, start, end)
+        verdict = memo.get(window_key)
+        if verdict is None:
+            verdict = memo[window_key] = _window_verdict(
+                judge_window(points=points, hours=hours,
+                             samples_for=lambda key, hour: samples.get((key, hour), ()),
+                             minimums=minimums, memo=memo, flight=(departure, start, end)),
+                known=horizon.covers(points, hours))
+        verdicts.append(verdict)
     return verdicts
+
+
+def _window_verdict(judgement, *, known: bool) -> WindowVerdict:
+    if judgement.status == CONFLICT or known:
+        return WindowVerdict(judgement.status, judgement.reasons, known, judgement.confidence)
+    return WindowVerdict(UNKNOWN, ["forecast not yet available for this window"], False)
 
 
 def provider_stats(*, since: datetime, until: datetime) -> dict:
