@@ -165,3 +165,8 @@ def test_booked_times_are_cut_out_to_the_microsecond_across_a_daylight_saving_ch
     assert free[("student", owner.pk)] == selectors.subtract_intervals([(window["start"], window["end"])], booked[:2])
     assert (utc(2026, 11, 1, 9, 5, 0, 1), utc(2026, 11, 1, 9, 30)) in free[("student", owner.pk)]
     assert all(moment.tzinfo is UTC for spans in free.values() for span in spans for moment in span)
+
+
+@pytest.mark.django_db
+def test_free_intervals_of_nobody_is_empty():
+    assert selectors.free_intervals(start=utc(2026, 11, 1), end=utc(2026, 11, 2)) == {}
