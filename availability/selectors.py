@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from availability.models import AvailabilityException, AvailabilityPattern
-from bookings.selectors import active_bookings_for_parties, aircraft_in_maintenance_ids
+from bookings.selectors import active_bookings_for_parties, aircraft_in_maintenance
 from config.exceptions import ApplicationError, NotFoundError
 
 Interval = tuple[datetime, datetime]
@@ -180,8 +180,11 @@ def _party_filter(instructor_ids, aircraft_ids) -> Q | None:
 
 
 def scheduled_intervals(*, start: datetime, end: datetime, instructor_ids=(), aircraft_ids=(),
-                        include_exceptions: bool = True) -> dict[PartyKey, list[Interval]]:
+                        include_exceptions: bool = True,
+                        without_grounded: bool = False) -> dict[PartyKey, list[Interval]]:
     """Weekly patterns of instructors and aircraft in [start, end), minus their exceptions; bookings ignored.
+    `without_grounded`: an aircraft in maintenance has no scheduled time (its patterns are left out in the same
+    query).
 
     Two queries whatever the counts.
     """
@@ -195,7 +198,11 @@ def scheduled_intervals(*, start: datetime, end: datetime, instructor_ids=(), ai
     days = _expansion_days(start, end, zone)
     patterns = AvailabilityPattern.objects.filter(condition).filter(
         Q(valid_until__isnull=True) | Q(valid_until__gte=days[0]), valid_from__lte=days[-1],
-    ).values_list("instructor_id", "aircraft_id", "weekday", "start_time", "end_time", "valid_from", "valid_until")
+    )
+    if without_grounded and aircraft_ids:
+        patterns = patterns.exclude(aircraft_id__in=aircraft_in_maintenance(aircraft_ids))
+    patterns = patterns.order_by().values_list("instructor_id", "aircraft_id", "weekday", "start_time",
+                                               "end_time", "valid_from", "valid_until")
     # Plain rows and one UTC conversion per (day, wall-clock times): a big school has hundreds of patterns
     # sharing a handful of opening hours, and building model instances cost more than the query itself.
     days_by_weekday: dict[int, list[date]] = defaultdict(list)
@@ -283,15 +290,14 @@ def _booked_spans(bookings) -> list[tuple[int | None, int | None, int | None, da
 
 def free_intervals(*, start: datetime, end: datetime, instructor_ids=(), aircraft_ids=(), student_ids=(),
                    exclude_booking_ids=()) -> dict[PartyKey, list[Interval]]:
-    """When each party is free in [start, end): four queries whatever the counts.
+    """When each party is free in [start, end): three queries whatever the counts.
 
     Instructors and aircraft: weekly patterns minus exceptions minus active bookings; an aircraft in
     maintenance has no free time. Students: the whole range minus their active bookings.
     """
     instructor_ids, aircraft_ids, student_ids = list(instructor_ids), list(aircraft_ids), list(student_ids)
-    result = scheduled_intervals(start=start, end=end, instructor_ids=instructor_ids, aircraft_ids=aircraft_ids)
-    for aircraft_id in aircraft_in_maintenance_ids(aircraft_ids):
-        result[("aircraft", aircraft_id)] = []
+    result = scheduled_intervals(start=start, end=end, instructor_ids=instructor_ids, aircraft_ids=aircraft_ids,
+                                 without_grounded=True)
     for student_id in student_ids:
         result[("student", student_id)] = [(start, end)]
     busy: dict[PartyKey, list[Interval]] = defaultdict(list)

@@ -73,12 +73,9 @@ def squawk_get(*, squawk_id) -> Squawk:
     return found
 
 
-def aircraft_in_maintenance_ids(aircraft_ids) -> list[int]:
-    aircraft_ids = list(aircraft_ids)
-    if not aircraft_ids:
-        return []
-    return list(Aircraft.objects.filter(pk__in=aircraft_ids, status=AircraftStatus.MAINTENANCE)
-                .values_list("pk", flat=True))
+def aircraft_in_maintenance(aircraft_ids):
+    """The ids among `aircraft_ids` of aircraft in maintenance, unevaluated: a subquery of the caller's query."""
+    return Aircraft.objects.filter(pk__in=list(aircraft_ids), status=AircraftStatus.MAINTENANCE).values("pk")
 
 
 # --- bookings ----------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The solver at school size: the same nine queries whatever the counts. Its time is measured by `make bench`
+"""The solver at school size: the same eight queries whatever the counts. Its time is measured by `make bench`
 (bench/solver.py), not here, where a busy machine would make a timing flaky."""
 
 from datetime import timedelta
@@ -61,9 +61,9 @@ def count_queries(django_assert_num_queries, booking, now, expected):
     return len(ctx.captured_queries), candidates
 
 
-# Instructors in order, aircraft in order, free_intervals (patterns, exceptions, maintenance, bookings),
-# window_verdicts (minimums, stored forecasts), the student's usual hours.
-SOLVER_QUERIES = 9
+# Instructors in order, aircraft in order, free_intervals (patterns without those of aircraft in maintenance,
+# exceptions, bookings), window_verdicts (minimums, stored forecasts), the student's usual hours.
+SOLVER_QUERIES = 8
 
 
 @pytest.mark.postgres
@@ -85,7 +85,7 @@ def test_query_count_does_not_grow_with_the_school(db, now, django_assert_num_qu
 @pytest.mark.postgres
 def test_a_fleet_of_several_profiles_reads_the_forecasts_once(db, now, django_assert_num_queries):
     """Aircraft with different crosswind limits and IFR equipment are judged separately, from one read of the
-    minimums and the route's forecasts: still nine queries."""
+    minimums and the route's forecasts: still eight queries."""
     booking = build_school(now=now, instructors=6, aircraft=6, students=8, bookings=20, days=2)
     for index, plane in enumerate(Aircraft.objects.order_by("pk")):
         Aircraft.objects.filter(pk=plane.pk).update(max_crosswind_kt=12 + 3 * (index % 3),
