@@ -10,7 +10,7 @@ from accounts.models import User
 from bookings.models import Aircraft
 from rescheduling import claude
 from rescheduling.models import OptionSource
-from rescheduling.solver import PASSING, Candidate
+from rescheduling.solver import PASSING, Candidate, aircraft_label, instructor_label
 
 logger = logging.getLogger(__name__)
 
@@ -110,13 +110,18 @@ def candidate_payload(candidate: Candidate, *, tz: zoneinfo.ZoneInfo, names: Nam
 
 
 def load_names(candidates: list[Candidate]) -> Names:
-
-    instructor_ids = {c.instructor_id for c in candidates if c.instructor_id}
-    aircraft_ids = {c.aircraft_id for c in candidates}
-    instructors = {u.id: (u.get_full_name() or u.email)
-                   for u in User.objects.filter(id__in=instructor_ids).only("id", "first_name", "last_name", "email")}
-    aircraft = {a.id: f"{a.tail_number} ({a.model})"
-                for a in Aircraft.objects.filter(id__in=aircraft_ids).only("id", "tail_number", "model")}
+    """The candidates' instructors and aircraft as options name them: as the solver carried them, reading only
+    the ones it did not (one query each for instructors and aircraft, none when nothing is missing)."""
+    instructors = {c.instructor_id: c.instructor_name for c in candidates if c.instructor_id and c.instructor_name}
+    aircraft = {c.aircraft_id: c.aircraft_name for c in candidates if c.aircraft_name}
+    instructor_ids = {c.instructor_id for c in candidates if c.instructor_id} - set(instructors)
+    aircraft_ids = {c.aircraft_id for c in candidates} - set(aircraft)
+    if instructor_ids:
+        instructors.update((u.id, instructor_label(u)) for u in User.objects.filter(id__in=instructor_ids).only(
+            "id", "first_name", "last_name", "email"))
+    if aircraft_ids:
+        aircraft.update((a.id, aircraft_label(a)) for a in Aircraft.objects.filter(id__in=aircraft_ids).only(
+            "id", "tail_number", "model"))
     return Names(instructors=instructors, aircraft=aircraft)
 
 

@@ -64,6 +64,18 @@ class Candidate:
     hours_from_original: float = 0.0
     usual_hour: bool = False
     confidence: dict | None = None
+    # As options show them (`instructor_label`, `aircraft_label`), from the rows the solver read anyway; None when
+    # it did not read them.
+    instructor_name: str | None = field(default=None, compare=False)
+    aircraft_name: str | None = field(default=None, compare=False)
+
+
+def instructor_label(user) -> str:
+    return user.get_full_name() or user.email
+
+
+def aircraft_label(aircraft) -> str:
+    return f"{aircraft.tail_number} ({aircraft.model})"
 
 
 def candidate_id_for(*, start: datetime, instructor_id: int | None, aircraft_id: int) -> str:
@@ -201,12 +213,16 @@ def _usual_local_hours(*, student_id: int, now: datetime, fallback: datetime, tz
     return hours
 
 
-def _instructor_order(booking) -> list[int] | None:
-
+def _instructor_order(booking) -> dict[int, str | None] | None:
+    """The booking's instructor, then every other active instructor by id, with their names (None for the
+    booking's own when it was not read with the booking)."""
     if booking.instructor_id is None:
         return None
-    others = users_with_role(Role.INSTRUCTOR).exclude(id=booking.instructor_id).order_by("id")
-    return [booking.instructor_id, *others.values_list("id", flat=True)]
+    others = (users_with_role(Role.INSTRUCTOR).exclude(id=booking.instructor_id).order_by("id")
+              .only("id", "first_name", "last_name", "email"))
+    own = booking.instructor if Booking._meta.get_field("instructor").is_cached(booking) else None
+    return {booking.instructor_id: instructor_label(own) if own is not None else None,
+            **{user.pk: instructor_label(user) for user in others}}
 
 
 def _aircraft_order(booking) -> list:
@@ -302,7 +318,8 @@ def find_candidates(*, booking, now: datetime, limit: int = DEFAULT_LIMIT,
     first = min(first, grid[0])
     search_end = grid[-1] + duration
 
-    instructor_ids = _instructor_order(booking)
+    instructor_names = _instructor_order(booking)
+    instructor_ids = None if instructor_names is None else list(instructor_names)
     fleet = {a.pk: a for a in _aircraft_order(booking)}
     aircraft_ids = list(fleet)
     free = free_intervals(
@@ -350,6 +367,8 @@ def find_candidates(*, booking, now: datetime, limit: int = DEFAULT_LIMIT,
             weather_status=verdict.status, forecast_known=verdict.forecast_known,
             weather_reasons=tuple(verdict.reasons), score=score, hours_from_original=hours_away,
             usual_hour=usual, confidence=confidence,
+            instructor_name=None if slot.instructor_id is None else instructor_names[slot.instructor_id],
+            aircraft_name=aircraft_label(fleet[slot.aircraft_id]),
         ))
     candidates.sort(key=lambda c: (-c.score, c.start, c.instructor_id or 0, c.aircraft_id))
     return pick_spread(candidates, limit)

@@ -145,3 +145,40 @@ def test_no_free_time_means_no_candidates(school, now):
         AvailabilityException.objects.create(aircraft=plane, start=now, end=now + timedelta(days=8),
                                              reason="Annual inspection")
     assert solver.find_candidates(booking=school.held, now=now) == []
+
+
+def test_candidates_carry_the_names_options_show_and_ranking_reads_no_more(school, now, django_assert_num_queries):
+    from dataclasses import replace
+
+    from bookings.models import Booking
+    from rescheduling.ranking import load_names
+
+    def held():
+        return Booking.objects.select_related("student", "instructor", "aircraft", "departure_airport",
+                                              "destination_airport").get(pk=school.held.pk)
+
+    def names_read(candidates):
+        return load_names([replace(c, instructor_name=None, aircraft_name=None) for c in candidates])
+
+    candidates = solver.find_candidates(booking=held(), now=now)
+    assert {c.instructor_id for c in candidates} == {school.instructor.pk}
+    with django_assert_num_queries(0):
+        carried = load_names(candidates)
+    # The same words as reading every instructor and aircraft by id.
+    with django_assert_num_queries(2):
+        assert carried == names_read(candidates)
+    assert carried.aircraft[school.aircraft.pk] == "N101SP (Cessna 172S)"
+    # A booking read without its instructor: that one name is read when an option needs it.
+    bare = solver.find_candidates(booking=Booking.objects.get(pk=school.held.pk), now=now)
+    assert bare == candidates
+    with django_assert_num_queries(1):
+        assert load_names(bare) == carried
+
+    # The booking's instructor is away all week: the other one flies, and is named as the database names them.
+    AvailabilityException.objects.create(instructor=school.instructor, start=now, end=now + timedelta(days=9),
+                                         reason="leave")
+    others = solver.find_candidates(booking=held(), now=now)
+    assert {c.instructor_id for c in others} == {school.other_instructor.pk}
+    with django_assert_num_queries(0):
+        carried = load_names(others)
+    assert carried == names_read(others) and carried.instructors[school.other_instructor.pk] == "Sam Second"
