@@ -16,13 +16,13 @@ FLEET = [
 ]
 
 
-def hour_weather(hour, index):
+def hour_weather(index):
     """A day that tells aircraft apart: crosswinds across runway 13/31 some hours, low cloud others."""
     if index % 5 == 1:  # 14 kt straight across the runway: within some aircraft's limits, not others'
-        return dict(wind_dir_deg=40, wind_kt=14, gust_kt=None, visibility_sm=10, clouds=(CloudLayer("FEW", 5000),))
+        return {"wind_dir_deg": 40, "wind_kt": 14, "visibility_sm": 10, "clouds": (CloudLayer("FEW", 5000),)}
     if index % 5 == 3:  # IMC: an instrument-rated pilot needs an IFR-equipped aircraft
-        return dict(wind_dir_deg=310, wind_kt=5, gust_kt=None, visibility_sm=2, clouds=(CloudLayer("OVC", 600),))
-    return dict(wind_dir_deg=310, wind_kt=6, gust_kt=None, visibility_sm=10, clouds=(CloudLayer("FEW", 5000),))
+        return {"wind_dir_deg": 310, "wind_kt": 5, "visibility_sm": 2, "clouds": (CloudLayer("OVC", 600),)}
+    return {"wind_dir_deg": 310, "wind_kt": 6, "visibility_sm": 10, "clouds": (CloudLayer("FEW", 5000),)}
 
 
 def test_a_memo_shared_across_aircraft_gives_each_the_verdicts_it_gets_alone(kpao, now):
@@ -31,7 +31,7 @@ def test_a_memo_shared_across_aircraft_gives_each_the_verdicts_it_gets_alone(kpa
     hours = [first + timedelta(hours=i) for i in range(40)]
     samples = {(kpao.icao, hour): [HourlyWeather(provider="openweathermap", source=HOURLY, valid_at=hour,
                                                  temperature_c=15, dewpoint_c=5, issued_at=now,
-                                                 **hour_weather(hour, index))]
+                                                 **hour_weather(index))]
                for index, hour in enumerate(hours)}
     forecasts = (samples, Horizon(last_hour={kpao.icao: hours[-1]}))
     # Every half hour for two days: some windows reach past the stored hours, some into the night.
@@ -42,8 +42,9 @@ def test_a_memo_shared_across_aircraft_gives_each_the_verdicts_it_gets_alone(kpa
         for lesson_type in ("dual", "solo"):
             memo: dict = {}
             for plane in FLEET:
-                common = dict(departure=kpao, destination=kpao, training_level=level, windows=windows, now=now,
-                              lesson_type=lesson_type, aircraft=plane, minimums_table=table, forecasts=forecasts)
+                common = {"departure": kpao, "destination": kpao, "training_level": level, "windows": windows,
+                          "now": now, "lesson_type": lesson_type, "aircraft": plane, "minimums_table": table,
+                          "forecasts": forecasts}
                 alone = window_verdicts(**common)
                 shared = window_verdicts(**common, memo=memo)
                 assert shared == alone
