@@ -125,7 +125,9 @@ def expected_requests(locations: int) -> int:
 def where_time_goes() -> dict:
     """One more unchanged sweep with a stopwatch around each phase (the functions weather.jobs calls, patched
     here only): seconds fetching (avwx parsing of METARs and TAFs, inside the fetch threads, summed apart),
-    judging, storing. Wall seconds, so the fetch includes the 50 ms provider delays."""
+    judging, storing. Wall seconds, so the fetch includes the 50 ms provider delays. The fetch runs on its own
+    thread while the main one reads the bookings and judges each route as its answers arrive, so the fetch,
+    `judge_as_answered` and the judging inside it overlap; the stores come after."""
     import threading
 
     from weather import jobs
@@ -153,7 +155,8 @@ def where_time_goes() -> dict:
     clocked(jobs, "collect_forecasts", "fetch (all providers, wall)")
     clocked(aviationweather, "metar_sample", "avwx METAR parsing (summed over threads)")
     clocked(aviationweather, "taf_samples", "avwx TAF parsing (summed over threads)", generator=True)
-    clocked(jobs, "judge_window", "judge (weather.judging.judge_window)")
+    clocked(jobs, "judge_window", "judge (weather.judging.judge_window, summed)")
+    clocked(jobs, "judge_as_answered", "judging while fetching (main thread, until the last route is judged)")
     for name in ("forecasts_store", "provider_calls_record", "checks_record", "weather_statuses_record"):
         clocked(jobs.services, name, f"store: {name}")
     try:
