@@ -6,6 +6,7 @@ is down will come back, a mailbox that does not exist will not.
 """
 
 import contextlib
+import functools
 import hashlib
 import logging
 import secrets
@@ -14,6 +15,10 @@ from email._policybase import Compat32
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.smtp import EmailBackend as DjangoSMTPBackend
+from django.core.mail.message import sanitize_address
+
+from notifications.mime import build_message
 
 logger = logging.getLogger(__name__)
 
@@ -69,10 +74,9 @@ def _message_id_local_part(notification) -> str:
     return f"notification-{notification.pk}.{digest[:16]}"
 
 
-def _unused_boundary(message) -> str:
-    """A multipart boundary of the standard library's form that occurs nowhere in the message's parts."""
-    texts = [str(value) for part in message.walk() for value in
-             ([] if part.is_multipart() else [part.get_payload(), *part.values()])]
+def _unused_boundary(texts) -> str:
+    """A multipart boundary of the standard library's form that occurs nowhere in `texts` (the parts)."""
+    texts = list(texts)
     while True:
         boundary = "=" * 15 + f"{secrets.randbits(63):019d}" + "=="
         if not any(boundary in text for text in texts):
@@ -96,15 +100,21 @@ _SHORT_HEADERS = _Compat32ShortHeaders()
 
 
 class NotificationEmail(EmailMultiAlternatives):
-    """Django's message with its multipart boundary chosen here. Left to the standard library's generator, the
-    boundary is checked against the serialised parts with a regular expression compiled afresh for every
-    message (the boundary is random, so the pattern cache never hits): a third of the cost of building one.
-    A plain substring test of the parts is stricter than that check and costs next to nothing."""
+    """Django's message, built and written by `notifications.mime` (the same headers, parts and bytes), with its
+    multipart boundary chosen here. Left to the standard library's generator, the boundary is checked against the
+    serialised parts with a regular expression compiled afresh for every message (the boundary is random, so the
+    pattern cache never hits). A plain substring test of the parts is stricter than that check and costs next to
+    nothing."""
 
     def message(self):
+        message = build_message(self, boundary_for=_unused_boundary, policy=_SHORT_HEADERS)
+        if message is not None:
+            return message
         message = super().message()
         if message.is_multipart() and message.get_boundary() is None:
-            message.set_boundary(_unused_boundary(message))
+            message.set_boundary(_unused_boundary(
+                str(value) for part in message.walk() if not part.is_multipart()
+                for value in [part.get_payload(), *part.values()]))
         message.policy = _SHORT_HEADERS
         return message
 
@@ -128,6 +138,47 @@ def build_email(notification, *, connection=None) -> EmailMultiAlternatives:
     if notification.body_html:
         message.attach_alternative(notification.body_html, "text/html")
     return message
+
+
+@functools.lru_cache(maxsize=4096)
+def _envelope_address(address: str, encoding: str) -> str:
+    """`sanitize_address` as Django's SMTP backend applies it to the sender and each recipient of every message,
+    remembered: it parses the address with the standard library's header parser each time, and a run offers the
+    same sender (and often the same people) on every message. A refused address is refused again every time."""
+    return sanitize_address(address, encoding)
+
+
+def _sanitized(address, encoding: str) -> str:
+    return _envelope_address(address, encoding) if type(address) is str else sanitize_address(address, encoding)
+
+
+def _offer(message, connection) -> bool:
+    """Send `message` over `connection` as `message.send(fail_silently=False)` does. Django's SMTP backend (unless a
+    subclass changes how it sends) is driven the way its `send_messages` drives itself, with the envelope
+    addresses sanitised once per address; any other backend (SES, console, in-memory) gets `send_messages`."""
+    kind = type(connection)
+    if not (isinstance(connection, DjangoSMTPBackend) and kind.send_messages is DjangoSMTPBackend.send_messages
+            and kind._send is DjangoSMTPBackend._send):
+        return bool(message.send(fail_silently=False))
+    if not message.recipients():
+        return False
+    with connection._lock:
+        opened = connection.open()
+        if not connection.connection or opened is None:
+            return False
+        try:
+            encoding = message.encoding or settings.DEFAULT_CHARSET
+            sender = _sanitized(message.from_email, encoding)
+            recipients = [_sanitized(address, encoding) for address in message.recipients()]
+            connection.connection.sendmail(sender, recipients, message.message().as_bytes(linesep="\r\n"))
+        except smtplib.SMTPException:
+            if not connection.fail_silently:
+                raise
+            return False
+        finally:
+            if opened:
+                connection.close()
+    return True
 
 
 def _session_survives(connection, exc: Exception) -> bool:
@@ -169,7 +220,7 @@ def _send(notification, connection) -> None:
         error = classify(exc)
         raise DeliveryError(str(error), retryable=error.retryable, unreachable=True) from exc
     try:
-        sent = build_email(notification, connection=connection).send(fail_silently=False)
+        sent = _offer(build_email(notification, connection=connection), connection)
     except Exception as exc:
         if not _session_survives(connection, exc):
             # A broken session must not poison the next message of the batch: it gets a fresh one.
