@@ -95,3 +95,48 @@ def _insert_document(rows: list[AuditEvent]) -> None:
             for row, (pk,) in zip(batch, cursor.fetchall(), strict=True):
                 row.pk = row.id = pk
                 row._state.adding, row._state.db = False, connection.alias
+
+
+class Column(str):
+    """In `audit_record_returning`'s before/after: the value of this column of each row the statement returns."""
+
+
+def audit_record_returning(*, statement: str, params: Sequence, action: str, object_type: str,
+                           before: Mapping | None = None, after: Mapping | None = None) -> list[str]:
+    """Run `statement` (an UPDATE ... RETURNING on PostgreSQL, returning at least `id`) and write one audit row for
+    each row it returns, in the same statement: one round trip and one commit for a set-based write and its
+    trail. `before` and `after` are what `audit_record` takes, where a `Column("name")` value stands for that
+    column of the returned row. Returns the ids of the rows audited (as stored: text).
+
+    Every row carries the current request id and no actor, as a scheduled job's `audit_record_many` would."""
+    meta, ops = AuditEvent._meta, connection.ops
+    column = {name: ops.quote_name(meta.get_field(name).column) for name in
+              ("created_at", "actor", "action", "object_type", "object_id", "before", "after", "request_id",
+               "ip_address")}
+    values: list = []
+
+    def json_of(snapshot: Mapping | None) -> str:
+        if snapshot is None:
+            return "NULL"
+        pairs = []
+        for key, value in snapshot.items():
+            pairs.append("%s")
+            values.append(str(key))
+            if isinstance(value, Column):
+                pairs.append(f"audited.{ops.quote_name(value)}")
+            else:
+                pairs.append("%s::jsonb")
+                values.append(json.dumps(value, cls=DjangoJSONEncoder))
+        return f"jsonb_build_object({', '.join(pairs)})"
+
+    before_sql, after_sql = json_of(before), json_of(after)
+    sql = (f"WITH audited AS ({statement}) INSERT INTO {ops.quote_name(meta.db_table)} "  # noqa: S608 - quoted names and placeholders only
+           f"({column['created_at']}, {column['actor']}, {column['action']}, {column['object_type']}, "
+           f"{column['object_id']}, {column['before']}, {column['after']}, {column['request_id']}, "
+           f"{column['ip_address']}) "
+           f"SELECT %s, NULL, %s, %s, audited.id::text, {before_sql}, {after_sql}, %s, NULL FROM audited "
+           f"RETURNING {column['object_id']}")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, ops.adapt_datetimefield_value(timezone.now()), action, object_type, *values,
+                             current_request_id()])
+        return [object_id for (object_id,) in cursor.fetchall()]

@@ -19,7 +19,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.selectors import operations_staff
-from audit.services import audit_record, audit_record_many
+from audit.services import Column, audit_record, audit_record_many, audit_record_returning
 from config.exceptions import ApplicationError, NotFoundError
 from notifications import channels
 from notifications.models import Channel, Notification, NotificationKind, NotificationStatus
@@ -318,51 +318,70 @@ def notifications_deliver(*, notification_ids, now: datetime | None = None, igno
     return outcomes
 
 
-@transaction.atomic
 def _record_sent_many(*, sent: list[tuple[Notification, datetime]], token: str) -> None:
-    """What `_record_sent` writes, for several messages: one UPDATE for those still under our claim, one bulk
-    insert of their audit rows; a message whose claim lapsed meanwhile is recorded as `_record_sent` does."""
+    """What `_record_sent` writes, for several messages: the rows still under our claim marked sent and their audit
+    rows written (on PostgreSQL one statement, elsewhere one transaction of two); a message whose claim lapsed
+    meanwhile is recorded as `_record_sent` does."""
     at = {notification.pk: when for notification, when in sent}
-    ours = _mark_sent_under_claim(at=at, token=token)
-    recorded = [notification for notification, _ in sent if notification.pk in ours]
-    for notification, when in sent:
-        if notification.pk in ours:
-            continue
+    if connection.vendor == "postgresql":
+        statement, params = _mark_sent_under_claim(at=at, token=token, returning=("id", "attempts"))
+        ours = {int(pk) for pk in audit_record_returning(
+            statement=statement, params=params, action="notification.sent", object_type="notification",
+            before={"status": NotificationStatus.PENDING, "attempts": Column("attempts")},
+            after={"status": NotificationStatus.SENT, "attempts": Column("attempts")})}
+    else:
+        with transaction.atomic():
+            statement, params = _mark_sent_under_claim(at=at, token=token, returning=("id",))
+            with connection.cursor() as cursor:
+                cursor.execute(statement, params)
+                ours = {pk for (pk,) in cursor.fetchall()}
+            _audit_sent([notification for notification, _ in sent if notification.pk in ours])
+    lapsed = [(notification, when) for notification, when in sent if notification.pk not in ours]
+    if lapsed:
+        _record_sent_after_lapse(lapsed)
+
+
+def _audit_sent(notifications: list[Notification]) -> None:
+    audit_record_many(events=[{
+        "action": "notification.sent", "object_type": "notification", "object_id": notification.pk,
+        "before": {"status": NotificationStatus.PENDING, "attempts": notification.attempts},
+        "after": {"status": NotificationStatus.SENT, "attempts": notification.attempts},
+    } for notification in notifications])
+
+
+@transaction.atomic
+def _record_sent_after_lapse(lapsed: list[tuple[Notification, datetime]]) -> None:
+    recorded = []
+    for notification, when in lapsed:
         logger.warning("notification %s was sent after its claim expired", notification.pk)
         if Notification.objects.filter(pk=notification.pk, status=NotificationStatus.PENDING).update(
                 status=NotificationStatus.SENT, sent_at=when, last_error="", claim_token="", claimed_until=None,
                 next_attempt_at=None):
             recorded.append(notification)
-    audit_record_many(events=[{
-        "action": "notification.sent", "object_type": "notification", "object_id": notification.pk,
-        "before": {"status": NotificationStatus.PENDING, "attempts": notification.attempts},
-        "after": {"status": NotificationStatus.SENT, "attempts": notification.attempts},
-    } for notification in recorded])
+    _audit_sent(recorded)
 
 
-def _mark_sent_under_claim(*, at: dict[int, datetime], token: str) -> set[int]:
-    """Mark sent, each at its own time, the rows of `at` still claimed by `token`, and return their ids: one
-    UPDATE ... RETURNING. It takes the rows' locks as it goes and re-checks the claim of a row a concurrent worker
-    held, as a locking read followed by an update would. Written out by hand: the ORM's CASE expression for the
-    per-row times took longer to build than sending the chunk's messages."""
-    if not at:
-        return set()
+def _mark_sent_under_claim(*, at: dict[int, datetime], token: str, returning: tuple[str, ...]) -> tuple[str, list]:
+    """The UPDATE ... RETURNING (the `returning` fields) that marks sent, each at its own time, the rows of `at`
+    still claimed by `token`. It takes the rows' locks as it goes and re-checks the claim of a row a concurrent
+    worker held, as a locking read followed by an update would. Written out by hand: the ORM's CASE expression for
+    the per-row times took longer to build than sending the chunk's messages."""
     meta, ops = Notification._meta, connection.ops
     table = ops.quote_name(meta.db_table)
     column = {name: ops.quote_name(meta.get_field(name).column)
-              for name in ("id", "status", "last_error", "claim_token", "claimed_until", "next_attempt_at", "sent_at")}
+              for name in {"id", "status", "last_error", "claim_token", "claimed_until", "next_attempt_at", "sent_at",
+                           *returning}}
     whens = " ".join(["WHEN %s THEN %s"] * len(at))
     ids = ", ".join(["%s"] * len(at))
     sql = (f"UPDATE {table} SET {column['status']} = %s, {column['last_error']} = '', {column['claim_token']} = '', "  # noqa: S608 - quoted names and placeholders only
            f"{column['claimed_until']} = NULL, {column['next_attempt_at']} = NULL, "
            f"{column['sent_at']} = CASE {column['id']} {whens} END "
-           f"WHERE {column['id']} IN ({ids}) AND {column['claim_token']} = %s RETURNING {column['id']}")
+           f"WHERE {column['id']} IN ({ids}) AND {column['claim_token']} = %s "
+           f"RETURNING {', '.join(column[name] for name in returning)}")
     params = [NotificationStatus.SENT.value,
               *(value for pk, when in at.items() for value in (pk, ops.adapt_datetimefield_value(when))),
               *at, token]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return {pk for (pk,) in cursor.fetchall()}
+    return sql, params
 
 
 @transaction.atomic

@@ -156,3 +156,23 @@ def test_a_claim_taken_over_during_a_chunk_is_recorded_once(smtp, owner, monkeyp
     audited = sorted(int(i) for i in AuditEvent.objects.filter(action="notification.sent")
                      .values_list("object_id", flat=True))
     assert audited == sorted([lapsed.pk, fine.pk])  # `taken` was recorded by the worker that took it over
+
+
+@pytest.mark.django_db
+def test_each_sent_message_has_the_audit_row_it_always_had(smtp, owner, settings):
+    from audit.models import AuditEvent
+
+    settings.NOTIFICATION_CLAIM_SECONDS, settings.EMAIL_TIMEOUT = 100, 5  # chunks of 10
+    notifications = [pending_email(owner, idempotency_key=f"audited-{i}", attempts=i % 3) for i in range(12)]
+
+    summary = run_delivery()
+
+    events = {event.object_id: event for event in AuditEvent.objects.filter(action="notification.sent")}
+    assert sorted(events) == sorted(str(n.pk) for n in notifications)
+    for notification in notifications:
+        event = events[str(notification.pk)]
+        attempts = notification.attempts + 1
+        assert (event.object_type, event.actor_id, event.ip_address) == ("notification", None, None)
+        assert event.before == {"status": "pending", "attempts": attempts}
+        assert event.after == {"status": "sent", "attempts": attempts}
+        assert event.request_id == summary["run_id"] and event.created_at
