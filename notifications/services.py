@@ -208,16 +208,80 @@ def delivery_chunk_size() -> int:
 def _claim_many(*, notification_ids, token: str, now: datetime, ignore_backoff: bool) -> dict[int, Notification]:
     """Take every row of `notification_ids` that is due and free for this worker (one UPDATE; a concurrent
     worker's UPDATE waits on the same rows and then finds them claimed), and read them back with their
-    recipients."""
+    recipients: on PostgreSQL in the same statement (UPDATE ... FROM the users ... RETURNING both)."""
+    notification_ids = list(notification_ids)
+    claimed_until = now + timedelta(seconds=settings.NOTIFICATION_CLAIM_SECONDS)
+    if connection.vendor == "postgresql":
+        return _claim_and_read(notification_ids=notification_ids, token=token, now=now, claimed_until=claimed_until,
+                               ignore_backoff=ignore_backoff)
     unclaimed = Q(claimed_until__isnull=True) | Q(claimed_until__lte=now)
     due = Q() if ignore_backoff else Q(next_attempt_at__lte=now)
     Notification.objects.filter(
-        unclaimed, due, pk__in=list(notification_ids), channel=Channel.EMAIL, status=NotificationStatus.PENDING,
+        unclaimed, due, pk__in=notification_ids, channel=Channel.EMAIL, status=NotificationStatus.PENDING,
         attempts__lt=settings.NOTIFICATION_MAX_ATTEMPTS,
-    ).update(claim_token=token, claimed_until=now + timedelta(seconds=settings.NOTIFICATION_CLAIM_SECONDS),
-             attempts=F("attempts") + 1)
+    ).update(claim_token=token, claimed_until=claimed_until, attempts=F("attempts") + 1)
     return {n.pk: n for n in Notification.objects.select_related("recipient").filter(
-        pk__in=list(notification_ids), claim_token=token)}
+        pk__in=notification_ids, claim_token=token)}
+
+
+def _row_reader(model, alias: str):
+    """The attribute names of `model`'s concrete columns and a function turning one row of them into an instance,
+    with the database converters the ORM applies to each column."""
+    fields = model._meta.concrete_fields
+    columns = [field.get_col(alias) for field in fields]
+    converters = [(index, converters, column) for index, column in enumerate(columns)
+                  if (converters := connection.ops.get_db_converters(column) + column.get_db_converters(connection))]
+    names = [field.attname for field in fields]
+
+    def read(values):
+        values = list(values)
+        for index, functions, column in converters:
+            for convert in functions:
+                values[index] = convert(values[index], column, connection)
+        return model.from_db(connection.alias, names, values)
+
+    return [column.target.column for column in columns], read
+
+
+def _claim_and_read(*, notification_ids: list[int], token: str, now: datetime, claimed_until: datetime,
+                    ignore_backoff: bool) -> dict[int, Notification]:
+    """`_claim_many`'s UPDATE and read as one statement: written by hand, since the ORM's UPDATE returns no rows."""
+    if not notification_ids:
+        return {}
+    ops = connection.ops
+    recipient_model = Notification._meta.get_field("recipient").related_model
+    notification_columns, read_notification = _row_reader(Notification, "n")
+    recipient_columns, read_recipient = _row_reader(recipient_model, "r")
+
+    def bare(name: str) -> str:
+        return ops.quote_name(Notification._meta.get_field(name).column)
+
+    def column(name: str) -> str:
+        return f"n.{bare(name)}"
+
+    due = "" if ignore_backoff else f" AND {column('next_attempt_at')} <= %s"
+    sql = (f"UPDATE {ops.quote_name(Notification._meta.db_table)} AS n SET "  # noqa: S608 - quoted names and placeholders only
+           f"{bare('claim_token')} = %s, {bare('claimed_until')} = %s, {bare('attempts')} = {column('attempts')} + 1 "
+           f"FROM {ops.quote_name(recipient_model._meta.db_table)} AS r "
+           f"WHERE r.{ops.quote_name(recipient_model._meta.pk.column)} = {column('recipient')} "
+           f"AND {column('id')} IN ({', '.join(['%s'] * len(notification_ids))}) "
+           f"AND {column('channel')} = %s AND {column('status')} = %s AND {column('attempts')} < %s "
+           f"AND ({column('claimed_until')} IS NULL OR {column('claimed_until')} <= %s){due} "
+           f"RETURNING {', '.join(f'n.{ops.quote_name(name)}' for name in notification_columns)}, "
+           f"{', '.join(f'r.{ops.quote_name(name)}' for name in recipient_columns)}")
+    moment = ops.adapt_datetimefield_value(now)
+    params = [token, ops.adapt_datetimefield_value(claimed_until), *notification_ids, Channel.EMAIL.value,
+              NotificationStatus.PENDING.value, settings.NOTIFICATION_MAX_ATTEMPTS, moment,
+              *([] if ignore_backoff else [moment])]
+    claimed = {}
+    width = len(notification_columns)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for row in cursor.fetchall():
+            notification = read_notification(row[:width])
+            notification.recipient = read_recipient(row[width:])
+            claimed[notification.pk] = notification
+    return claimed
 
 
 class _Pacer:

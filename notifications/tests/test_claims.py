@@ -176,3 +176,30 @@ def test_each_sent_message_has_the_audit_row_it_always_had(smtp, owner, settings
         assert event.before == {"status": "pending", "attempts": attempts}
         assert event.after == {"status": "sent", "attempts": attempts}
         assert event.request_id == summary["run_id"] and event.created_at
+
+
+@pytest.mark.django_db
+def test_a_chunk_is_claimed_and_read_with_its_recipients_in_one_statement(owner, colleague,
+                                                                           django_assert_num_queries):
+    from notifications.services import _claim_many
+
+    def columns(instance):
+        return {field.attname: getattr(instance, field.attname) for field in instance._meta.concrete_fields}
+
+    due = [pending_email(person, idempotency_key=f"chunk-{i}") for i, person in enumerate([owner, colleague])]
+    later = pending_email(owner, idempotency_key="chunk-later")
+    Notification.objects.filter(pk=later.pk).update(next_attempt_at=timezone.now() + timedelta(hours=1))
+    held = pending_email(owner, idempotency_key="chunk-held", claim_token="other",
+                         claimed_until=timezone.now() + timedelta(minutes=5))
+    ids = [n.pk for n in [*due, later, held]]
+
+    with django_assert_num_queries(1):
+        claimed = _claim_many(notification_ids=ids, token="mine", now=timezone.now(), ignore_backoff=False)
+        recipients = {pk: columns(n.recipient) for pk, n in claimed.items()}
+
+    assert sorted(claimed) == sorted(n.pk for n in due)
+    stored = {n.pk: n for n in Notification.objects.select_related("recipient").filter(pk__in=claimed)}
+    for pk, notification in claimed.items():
+        assert columns(notification) == columns(stored[pk])
+        assert (notification.claim_token, notification.attempts) == ("mine", 1)
+        assert recipients[pk] == columns(stored[pk].recipient)
