@@ -9,7 +9,7 @@ from rescheduling.models import ON_DEMAND_COOLDOWN, RequestStatus, RescheduleReq
 from rescheduling.tests.factories import BookingFactory
 
 URL = "/api/v1/reschedule-requests/"
-ON_DEMAND_QUERIES = 33
+ON_DEMAND_QUERIES = 29
 
 
 @pytest.fixture
