@@ -69,6 +69,16 @@ class BenchDatabase:
     def drop(self) -> None:
         self._admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
 
+    def settle(self) -> None:
+        """VACUUM ANALYZE and a CHECKPOINT: the planner's statistics and the visibility map as autovacuum keeps
+        them on a database in use, rather than just after thousands of rows were written, and autovacuum's pass
+        and the checkpoint's writes done now rather than during the next measurement. CHECKPOINT needs a
+        superuser (or pg_checkpoint): without one it is left to the server."""
+        with psycopg.connect(self.url, autocommit=True, connect_timeout=5) as conn:
+            conn.execute("VACUUM ANALYZE")
+            with contextlib.suppress(psycopg.errors.InsufficientPrivilege):
+                conn.execute("CHECKPOINT")
+
 
 def step(title: str) -> None:
     print(f"-- {title}", flush=True)
@@ -535,12 +545,18 @@ def main(argv=None) -> int:
         run([PYTHON, "manage.py", "seed_demo", *[x for k, v in SEED.items() for x in (f"--{k}", str(v))]],
             env, timeout=600)
         results["seed_seconds"] = round(time.monotonic() - seeded_at, 1)
+        step(f"database {args.database}: VACUUM ANALYZE, CHECKPOINT after seeding")
+        database.settle()
         if "api" in parts:
             # The API is served at production's log level: whatever production writes per request is paid here.
             results["api"] = measure_api({**env, "LOG_LEVEL": "INFO"}, duration=args.duration,
                                          connections=args.connections, workers=args.workers,
                                          threads=args.threads, client_threads=args.client_threads,
                                          rounds=max(1, args.rounds))
+            # The creation scenarios wrote thousands of bookings and audit rows the parts below would otherwise
+            # meet with stale statistics and autovacuum working beside them.
+            step(f"database {args.database}: VACUUM ANALYZE, CHECKPOINT after the API's writes")
+            database.settle()
         # The solver and options on demand run before the sweep: they measure the large school (options on demand
         # after the solver, since it puts flights on hold), and the sweep then adds its own
         # world (250 more aircraft, 10,000 solo bookings, a fake provider's forecasts) to the same database.
