@@ -35,6 +35,14 @@ class DeliveryError(Exception):
         self.unreachable = unreachable
 
 
+class RecipientAddressRefused(DeliveryError):
+    """The recipient's address cannot be written as an SMTP envelope address: asking again gives the same answer,
+    and nothing was said to the server, so its session carries the next message."""
+
+    def __init__(self, message: str):
+        super().__init__(message, retryable=False)
+
+
 def _smtp_code_is_permanent(code) -> bool:
     return isinstance(code, int) and 500 <= code < 600
 
@@ -168,8 +176,13 @@ def _offer(message, connection) -> bool:
             return False
         try:
             encoding = message.encoding or settings.DEFAULT_CHARSET
+            # A sender Django cannot write is our configuration (it heals when fixed, so it stays retryable); a
+            # recipient it cannot write is that person's stored address, which no retry changes.
             sender = _sanitized(message.from_email, encoding)
-            recipients = [_sanitized(address, encoding) for address in message.recipients()]
+            try:
+                recipients = [_sanitized(address, encoding) for address in message.recipients()]
+            except ValueError as exc:
+                raise RecipientAddressRefused(f"recipient address refused: {exc}") from exc
             connection.connection.sendmail(sender, recipients, message.message().as_bytes(linesep="\r\n"))
         except smtplib.SMTPException:
             if not connection.fail_silently:
@@ -185,6 +198,8 @@ def _session_survives(connection, exc: Exception) -> bool:
     """Whether the mail session can carry the next message after `exc`: the server refused this message (a
     recipient, the sender, the data) and smtplib reset the transaction, or SES answered with an error; not after
     a drop, a timeout or a 421 (smtplib then closes its socket)."""
+    if isinstance(exc, RecipientAddressRefused):
+        return True
     if isinstance(exc, smtplib.SMTPResponseException | smtplib.SMTPRecipientsRefused):
         session = getattr(connection, "connection", None)
         return getattr(session, "sock", None) is not None

@@ -1,6 +1,6 @@
 """The email of a notification as each configured backend delivers it: Django's SMTP backend (aiosmtpd on
 loopback), a project's own subclass of it, and django-ses against SES (moto's server on loopback). Same headers,
-same parts, and a malformed address refused in words, every time it is offered."""
+same parts, and a malformed recipient address failed at once, in words, without costing the session."""
 
 from datetime import timedelta
 from email import message_from_bytes
@@ -54,17 +54,21 @@ def test_the_smtp_backend_delivers_the_message_django_would(smtp, settings):
 
 
 @pytest.mark.django_db
-def test_a_malformed_address_is_refused_in_words_every_time_and_the_others_still_go(smtp, retry_settings):
-    good = pending_email("pilot@example.com")
+def test_a_malformed_recipient_address_fails_at_once_in_words_and_the_others_still_go(smtp, retry_settings):
+    before = pending_email("pilot@example.com")
     bad = pending_email("pilot@")
+    after = pending_email("copilot@example.com")
 
     first = run_delivery()
     again = run_delivery(ignore_backoff=True)
 
-    assert (first["sent"], first["retrying"], again["retrying"]) == (1, 1, 1)
+    assert (first["sent"], first["retrying"], again["sent"], again["retrying"]) == (2, 0, 0, 0)
     bad.refresh_from_db()
-    assert bad.attempts == 2 and 'Invalid address "pilot@"' in bad.last_error
-    assert [rcpt for rcpt, _ in smtp.messages] == [good.recipient.email]
+    assert bad.status == "failed" and bad.attempts == 1
+    assert bad.last_error == 'recipient address refused: Invalid address "pilot@"'
+    assert sorted(rcpt for rcpt, _ in smtp.messages) == sorted([before.recipient.email, after.recipient.email])
+    # Nothing was said to the server about the bad address: one session carried the messages either side of it.
+    assert smtp.connections == 1
 
 
 class CountingSMTPBackend(EmailBackend):
