@@ -163,7 +163,7 @@ def plan_routes(pairs) -> tuple[dict[tuple[int, int], list], dict]:
     return routes, locations
 
 
-class _Judge:
+class BookingJudge:
     """Judges one booking after another against its student's minimums, sharing across bookings what many have
     in common: a kind of flight's minimums (level, solo, aircraft, endorsement), a route's provider report, and
     each place and hour's verdict (the checks store them as they are; nobody changes them)."""
@@ -198,38 +198,15 @@ class _Judge:
         )
 
 
-def _counting(progress: Callable[[int], None] | None, total: int):
-    """A tick per judged booking, passed on to `progress` by hundreds (and the rest at the end)."""
-    done = 0
-
-    def tick() -> None:
-        nonlocal done
-        done += 1
-        if progress and (done % 100 == 0 or done == total):
-            progress(done % 100 or 100)
-
-    return tick
-
-
-def judge_bookings(bookings, *, routes, collected, providers, table,
-                   progress: Callable[[int], None] | None = None) -> list[services.CheckInput]:
-    """Each booking's window judged against its student's minimums, ready to be stored as a check."""
-    judge, tick = _Judge(routes=routes, collected=collected, providers=providers, table=table), \
-        _counting(progress, len(bookings))
-    judged = []
-    for booking in bookings:
-        judged.append(judge(booking))
-        tick()
-    return judged
-
-
 def judge_as_answered(bookings, *, routes, collected, providers, table, answered: queue.SimpleQueue, fetching,
                       progress: Callable[[int], None] | None = None) -> list[services.CheckInput]:
-    """`judge_bookings` while the forecasts are still being fetched: a route's bookings are judged as soon as
-    every location on it has its answers (`answered` receives each location's key from `collect_forecasts`),
-    so judging fills the time the fetch spends waiting on the providers. The same checks, in booking order."""
-    judge, tick = _Judge(routes=routes, collected=collected, providers=providers, table=table), \
-        _counting(progress, len(bookings))
+    """Each booking's window judged against its student's minimums (`BookingJudge`) while the forecasts are
+    still being fetched: a route's bookings are judged as soon as every location on it has its answers
+    (`answered` receives each location's key from `collect_forecasts`), so judging fills the time the fetch
+    spends waiting on the providers. The checks come back in booking order, the same as judging each booking
+    once the fetch is over; `progress` hears of them by hundreds."""
+    judge = BookingJudge(routes=routes, collected=collected, providers=providers, table=table)
+    done = 0
     by_route: dict[tuple[int, int], list[int]] = defaultdict(list)
     for index, booking in enumerate(bookings):
         by_route[(booking.departure_airport_id, booking.destination_airport_id)].append(index)
@@ -241,13 +218,13 @@ def judge_as_answered(bookings, *, routes, collected, providers, table, answered
     judged: list = [None] * len(bookings)
 
     def judge_route(pair) -> None:
+        nonlocal done
         for index in by_route[pair]:
             judged[index] = judge(bookings[index])
-            tick()
+            done += 1
+            if progress and (done % 100 == 0 or done == len(bookings)):
+                progress(done % 100 or 100)
 
-    for pair in [pair for pair, keys in waiting.items() if not keys]:
-        del waiting[pair]
-        judge_route(pair)
     while waiting:
         try:
             key = answered.get(timeout=0.05)

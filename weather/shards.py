@@ -39,7 +39,7 @@ from django.db import connection  # noqa: E402
 from django.db.models import F, Q  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from bookings.selectors import bookings_for_weather_monitor, flight_routes  # noqa: E402
+from bookings.selectors import bookings_for_weather_monitor  # noqa: E402
 from config.request_context import job_context  # noqa: E402
 from weather.jobs import act_on_verdict, announce_verdicts, emit_monitor_metrics, outcome_deadline, sweep  # noqa: E402
 from weather.models import MonitorShard, ShardStatus  # noqa: E402
@@ -52,11 +52,6 @@ SHARD_LOCK_NAMESPACE = 875_877_780
 # Counts a fanned-out run adds up from its inline shards, as an unsharded run reports them.
 SUMMED = ("bookings", "locations", "provider_calls", "provider_successes", "ok", "marginal", "conflict", "unknown",
           "held", "released", "unknown_alerts", "errors", "deferred", "handed_off", "verdicts_changed")
-
-
-def plan_shards(*, start: datetime, end: datetime) -> list[list[int]]:
-    """Departure airport ids of the active bookings in [start, end), in shards (`shard_airports`). One query."""
-    return shard_airports(flight_routes(bookings_for_weather_monitor(start=start, end=end)))
 
 
 def shard_airports(routes) -> list[list[int]]:

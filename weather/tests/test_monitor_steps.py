@@ -1,6 +1,8 @@
 """The monitor's steps, each on its own: what it reads, what it returns, what it leaves for the next step."""
 
+import queue
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -89,22 +91,27 @@ def test_announce_verdicts_sends_only_what_calls_for_a_reaction_and_counts_answe
         verdict_committed.disconnect(dispatch_uid="test.receiver")
 
 
+def _judge_while_fetching(flights, now, progress=None):
+    """The sweep's own fetch and judging: the fetch on a thread, each route judged as its answers arrive."""
+    routes, locations = jobs.plan_routes(_pairs(*flights))
+    collected, answered = Collected(), queue.SimpleQueue()
+    with ThreadPoolExecutor(max_workers=1) as fetcher:
+        fetching = fetcher.submit(collect_forecasts, list(locations.values()), configured_providers(), now=now,
+                                  into=collected, on_location=answered.put)
+        judged = jobs.judge_as_answered(flights, routes=routes, collected=collected, providers=configured_providers(),
+                                        table=minimums_by_level(), answered=answered, fetching=fetching,
+                                        progress=progress)
+    return routes, collected, judged
+
+
 def _judged(flight, now):
-    providers = configured_providers()
-    routes, locations = jobs.plan_routes(_pairs(flight))
-    collected = collect_forecasts(list(locations.values()), providers, now=now)
-    judged = jobs.judge_bookings([flight], routes=routes, collected=collected, providers=providers,
-                                 table=minimums_by_level())
+    _routes, collected, judged = _judge_while_fetching([flight], now)
     return collected, judged
 
 
-def test_judge_bookings_judges_each_window_from_half_an_hour_before(weather, flight, now):
+def test_each_window_is_judged_from_half_an_hour_before(weather, flight, now):
     progress = []
-    providers = configured_providers()
-    routes, locations = jobs.plan_routes(_pairs(flight))
-    collected = collect_forecasts(list(locations.values()), providers, now=now)
-    judged = jobs.judge_bookings([flight], routes=routes, collected=collected, providers=providers,
-                                 table=minimums_by_level(), progress=progress.append)
+    _routes, _collected, judged = _judge_while_fetching([flight], now, progress=progress.append)
     assert [item.booking_id for item in judged] == [flight.pk]
     assert judged[0].window_start == flight.start - timedelta(minutes=30) and judged[0].window_end == flight.end
     assert judged[0].judgement.status == OK and judged[0].training_level == flight.student.training_level
@@ -163,21 +170,13 @@ def test_each_location_is_reported_once_when_its_answers_are_complete(weather, f
 
 
 def test_judging_while_fetching_gives_the_checks_judging_afterwards_gives(weather, flight, now, kpao):
-    import queue
-    from concurrent.futures import ThreadPoolExecutor
-
     weather.owm = storm_over(flight)
     flights = _cross_country_flights(flight, kpao)
-    routes, locations = jobs.plan_routes(_pairs(*flights))
-    providers, table = configured_providers(), minimums_by_level()
-    collected, answered, progress = Collected(), queue.SimpleQueue(), []
-    with ThreadPoolExecutor(max_workers=1) as fetcher:
-        fetching = fetcher.submit(collect_forecasts, list(locations.values()), providers, now=now,
-                                  into=collected, on_location=answered.put)
-        streamed = jobs.judge_as_answered(flights, routes=routes, collected=collected, providers=providers,
-                                          table=table, answered=answered, fetching=fetching,
-                                          progress=progress.append)
-    afterwards = jobs.judge_bookings(flights, routes=routes, collected=collected, providers=providers, table=table)
+    progress = []
+    routes, collected, streamed = _judge_while_fetching(flights, now, progress=progress.append)
+    judge = jobs.BookingJudge(routes=routes, collected=collected, providers=configured_providers(),
+                              table=minimums_by_level())
+    afterwards = [judge(booking) for booking in flights]
     assert [c.booking_id for c in streamed] == [f.pk for f in flights] and sum(progress) == len(flights)
     assert [(c.judgement.status, c.judgement.reasons, c.judgement.points, c.providers) for c in streamed] == \
         [(c.judgement.status, c.judgement.reasons, c.judgement.points, c.providers) for c in afterwards]
@@ -188,8 +187,6 @@ def test_judging_while_fetching_gives_the_checks_judging_afterwards_gives(weathe
 
 
 def test_a_failed_fetch_fails_judging_while_fetching(weather, flight, now, kpao):
-    import queue
-    from concurrent.futures import Future
 
     routes, locations = jobs.plan_routes(_pairs(flight))
     broken = Future()

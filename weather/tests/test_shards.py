@@ -9,6 +9,7 @@ from django.db import connection
 
 from accounts.tests.factories import StudentFactory
 from bookings.models import Booking
+from bookings.selectors import flight_routes
 from bookings.tests.factories import AircraftFactory, AirportFactory, BookingFactory
 from tests.http_fake import FakeHTTPServer
 from weather import jobs, shards
@@ -41,12 +42,15 @@ def school_of_five(weather, now, settings):
 
 def test_shards_are_consecutive_airports_within_both_limits(school_of_five, now, settings):
     ids = [a.pk for a in school_of_five.airports]
-    window = {"start": now, "end": now + timedelta(hours=48)}
-    assert shards.plan_shards(**window) == [ids[0:2], ids[2:4], ids[4:5]]
+
+    def plan():
+        return shards.shard_airports(flight_routes(jobs.upcoming_bookings(now=now, hours=48)))
+
+    assert plan() == [ids[0:2], ids[2:4], ids[4:5]]
     settings.WEATHER_SHARD_AIRPORTS, settings.WEATHER_SHARD_MAX_BOOKINGS = 25, 3
-    assert shards.plan_shards(**window) == [[i] for i in ids]
+    assert plan() == [[i] for i in ids]
     settings.WEATHER_SHARD_AIRPORTS = 0
-    assert shards.plan_shards(**window) == [ids]
+    assert plan() == [ids]
 
 
 def test_a_fanned_out_run_acts_as_one_run_would(school_of_five, now, settings):
