@@ -1,9 +1,11 @@
 """Each provider through the HTTP boundary: real request shapes, real units, and errors that say whether to retry."""
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
 
+from tests.http_fake import FakeHTTPServer
 from weather.providers.aviationweather import AviationWeatherProvider
 from weather.providers.base import Location, ProviderError
 from weather.providers.demo import SCENARIOS, DemoProvider, scenario_for
@@ -133,3 +135,37 @@ def test_hourly_providers_without_a_cloud_figure_leave_the_ceiling_unknown(weath
     weather.owm = lambda lat, lon, hour: {"clouds": None, "visibility": None} if hour == target else None
     sample = hour_of(OpenWeatherMapProvider().fetch_batch([KPAO], now=now).hours["KPAO"], target)
     assert sample.clouds is None and sample.cloud_pct is None and sample.visibility_sm is None
+
+
+def _fetch_on_a_new_thread(now):
+    """As the monitor fetches: on a worker thread of its own, whose session reads the environment afresh."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(OpenWeatherMapProvider().fetch_batch, [KPAO], now=now).result()
+
+
+@pytest.fixture
+def no_proxy_settings(monkeypatch):
+    for name in ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy",
+                 "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
+def test_providers_are_asked_through_the_proxy_the_environment_names(weather, now, settings, no_proxy_settings):
+    with FakeHTTPServer() as proxy:
+        proxy.route("GET", "/data/3.0/onecall", weather._owm)
+        # Only the proxy can reach this host: the request must go through it.
+        settings.OPENWEATHERMAP_BASE_URL = "http://owm.behind-the-proxy.test"
+        no_proxy_settings.setenv("HTTP_PROXY", proxy.url)
+        assert _fetch_on_a_new_thread(now).hours["KPAO"]
+        assert proxy.requests[-1].headers["host"] == "owm.behind-the-proxy.test"
+        assert weather.server.count() == 0
+
+
+def test_hosts_the_environment_exempts_from_the_proxy_are_asked_directly(weather, now, no_proxy_settings):
+    no_proxy_settings.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # nothing listens on the discard port
+    with pytest.raises(ProviderError) as caught:
+        _fetch_on_a_new_thread(now)
+    assert caught.value.retryable is True and weather.server.count() == 0
+    no_proxy_settings.setenv("NO_PROXY", "127.0.0.1")
+    assert _fetch_on_a_new_thread(now).hours["KPAO"] and weather.server.count() == 1
