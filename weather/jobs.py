@@ -18,7 +18,12 @@ from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from audit.metrics import emit  # noqa: E402
-from bookings.selectors import booking_for_weather_monitor, bookings_for_weather_monitor, flight_routes  # noqa: E402
+from bookings.selectors import (  # noqa: E402
+    booking_for_weather_monitor,
+    bookings_for_weather_monitor,
+    bookings_with_parties,
+    flight_routes,
+)
 from config.request_context import job_context  # noqa: E402
 from weather import services  # noqa: E402
 from weather.fetching import Collected, collect_forecasts  # noqa: E402
@@ -103,19 +108,22 @@ def sweep(upcoming, *, run_id, now, dry_run: bool, deadline: float, clock: float
     `on_stored` is called once the verdicts are committed, before anything acts on them.
 
     The locations come from the bookings' routes (`flight_routes(upcoming)`, or `routes` when the caller has
-    read them), so the providers are asked while the bookings themselves are read: their rows, with five joined
-    relations each, take about a second for 10,000 bookings, time the fetch spends waiting on the providers.
+    read them), so the providers are asked while the bookings themselves are read (`bookings_with_parties`:
+    their people, aircraft and the routes' airports shared), time the fetch spends waiting on the providers.
     """
     providers = configured_providers()
     table = minimums_by_level()
-    routes, locations = plan_routes((departure, destination) for departure, destination, _count
-                                    in (routes if routes is not None else flight_routes(upcoming)))
+    pairs = [(departure, destination) for departure, destination, _count
+             in (routes if routes is not None else flight_routes(upcoming))]
+    routes, locations = plan_routes(pairs)
     collected, answered = Collected(), queue.SimpleQueue()
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="weather-fetch") as fetcher:
         fetching = fetcher.submit(collect_forecasts, list(locations.values()), providers, now=now, into=collected,
                                   on_location=answered.put)
         # A booking moved to a route planned after the airports were read waits for the next run.
-        bookings = [b for b in upcoming if (b.departure_airport_id, b.destination_airport_id) in routes]
+        airports = {airport.pk: airport for pair in pairs for airport in pair}
+        bookings = [b for b in bookings_with_parties(upcoming, airports=airports)
+                    if (b.departure_airport_id, b.destination_airport_id) in routes]
         judged = judge_as_answered(bookings, routes=routes, collected=collected, providers=providers, table=table,
                                    answered=answered, fetching=fetching, progress=progress)
         fetching.result()

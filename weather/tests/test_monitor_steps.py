@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from bookings.selectors import flight_routes
+from bookings.selectors import bookings_with_parties, flight_routes
 from bookings.tests.factories import AirportFactory, BookingFactory
 from weather import jobs
 from weather.fetching import Collected, collect_forecasts
@@ -53,6 +53,32 @@ def test_the_routes_are_the_bookings_distinct_airports_read_in_one_statement(fli
     assert routes[1][1].runway_headings == [20, 200] and routes[1][1].latitude == 38.51
     assert routes[1][1].time_zone == far.time_zone and routes[1][1].pk == far.pk
     assert list(jobs.plan_routes((d, a) for d, a, _n in routes)[0]) == [(kpao.pk, kpao.pk), (kpao.pk, far.pk)]
+
+
+def test_the_bookings_are_read_with_each_party_built_once(flight, now, kpao, django_assert_num_queries):
+    """What the sweep judges: the same bookings and parties a join gives, each student, instructor, aircraft and
+    airport one object for all its bookings, in one statement for the bookings and one per kind of party."""
+    far = AirportFactory(icao="KSAC", latitude=38.51, longitude=-121.49)
+    BookingFactory(student=flight.student, instructor=None, lesson_type="solo", aircraft=flight.aircraft,
+                   departure_airport=kpao, destination_airport=far, start=flight.start + timedelta(hours=4),
+                   end=flight.end + timedelta(hours=4))
+    joined = list(jobs.upcoming_bookings(now=now, hours=48))
+    with django_assert_num_queries(4):  # the bookings, their people, their aircraft, their airports
+        read = bookings_with_parties(jobs.upcoming_bookings(now=now, hours=48))
+    with django_assert_num_queries(0):
+        parties = [(b.pk, b.student.email, b.instructor and b.instructor.email, b.aircraft.tail_number,
+                    b.departure_airport.icao, b.destination_airport.icao) for b in read]
+    assert parties == [(b.pk, b.student.email, b.instructor and b.instructor.email, b.aircraft.tail_number,
+                        b.departure_airport.icao, b.destination_airport.icao) for b in joined]
+    assert read[0].student is read[1].student and read[0].aircraft is read[1].aircraft
+    assert read[1].instructor is None and read[0].departure_airport is read[1].departure_airport
+    routes = flight_routes(jobs.upcoming_bookings(now=now, hours=48))
+    airports = {airport.pk: airport for departure, destination, _n in routes for airport in (departure, destination)}
+    with django_assert_num_queries(3):  # the routes' airports are the caller's
+        again = bookings_with_parties(jobs.upcoming_bookings(now=now, hours=48), airports=airports)
+    assert again[1].destination_airport is airports[far.pk]
+    with django_assert_num_queries(1):
+        assert bookings_with_parties(jobs.upcoming_bookings(now=now + timedelta(days=30), hours=1)) == []
 
 
 def test_plan_routes_of_a_cross_country_flight_include_the_corridor(flight, kpao):
