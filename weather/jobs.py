@@ -124,11 +124,22 @@ def sweep(upcoming, *, run_id, now, dry_run: bool, deadline: float, clock: float
         airports = {airport.pk: airport for pair in pairs for airport in pair}
         bookings = [b for b in bookings_with_parties(upcoming, airports=airports)
                     if (b.departure_airport_id, b.destination_airport_id) in routes]
-        judged = judge_as_answered(bookings, routes=routes, collected=collected, providers=providers, table=table,
-                                   answered=answered, fetching=fetching, progress=progress)
-        fetching.result()
-    summary = summarise(run_id=run_id, dry_run=dry_run, bookings=bookings, locations=locations,
-                        calls=collected.calls, judged=judged)
+        # From here until the checks are stored this thread judges and leaves the database to the writer.
+        writer = None if dry_run else services.CheckWriter(booking_ids=[b.pk for b in bookings], now=now,
+                                                           run_id=run_id)
+        try:
+            judged = judge_as_answered(bookings, routes=routes, collected=collected, providers=providers,
+                                       table=table, answered=answered, fetching=fetching, progress=progress,
+                                       on_judged=writer.add if writer is not None else None)
+            summary = summarise(run_id=run_id, dry_run=dry_run, bookings=bookings, locations=locations,
+                                calls=collected.calls, judged=judged)
+            if writer is not None:
+                current, summary["verdicts_changed"] = store_verdicts(collected=collected, judged=judged,
+                                                                      bookings=bookings, run_id=run_id, now=now,
+                                                                      writer=writer)
+        finally:
+            if writer is not None:
+                writer.abandon()  # nothing left to abandon once stored: a failure before rolls the checks back
     if dry_run:
         summary["verdicts"] = [
             {"booking": item.booking_id, "status": item.judgement.status, "reasons": item.judgement.reasons}
@@ -137,8 +148,6 @@ def sweep(upcoming, *, run_id, now, dry_run: bool, deadline: float, clock: float
         summary["seconds"] = round(time.monotonic() - clock, 2)
         return summary
 
-    current, summary["verdicts_changed"] = store_verdicts(collected=collected, judged=judged, bookings=bookings,
-                                                          run_id=run_id, now=now)
     if on_stored is not None:
         on_stored()
     # The sweep (fetch, judge, store) apart from acting on it: first detections open reschedule requests.
@@ -207,12 +216,14 @@ class BookingJudge:
 
 
 def judge_as_answered(bookings, *, routes, collected, providers, table, answered: queue.SimpleQueue, fetching,
-                      progress: Callable[[int], None] | None = None) -> list[services.CheckInput]:
+                      progress: Callable[[int], None] | None = None,
+                      on_judged: Callable[[services.CheckInput], None] | None = None) -> list[services.CheckInput]:
     """Each booking's window judged against its student's minimums (`BookingJudge`) while the forecasts are
     still being fetched: a route's bookings are judged as soon as every location on it has its answers
     (`answered` receives each location's key from `collect_forecasts`), so judging fills the time the fetch
     spends waiting on the providers. The checks come back in booking order, the same as judging each booking
-    once the fetch is over; `progress` hears of them by hundreds."""
+    once the fetch is over; `on_judged` receives each as it is judged (a `CheckWriter` stores them meanwhile),
+    and `progress` hears of them by hundreds."""
     judge = BookingJudge(routes=routes, collected=collected, providers=providers, table=table)
     done = 0
     by_route: dict[tuple[int, int], list[int]] = defaultdict(list)
@@ -229,6 +240,8 @@ def judge_as_answered(bookings, *, routes, collected, providers, table, answered
         nonlocal done
         for index in by_route[pair]:
             judged[index] = judge(bookings[index])
+            if on_judged is not None:
+                on_judged(judged[index])
             done += 1
             if progress and (done % 100 == 0 or done == len(bookings)):
                 progress(done % 100 or 100)
@@ -267,12 +280,15 @@ def summarise(*, run_id, dry_run: bool, bookings, locations, calls, judged) -> d
     }
 
 
-def store_verdicts(*, collected, judged, bookings, run_id, now) -> tuple[dict, int]:
-    """Commit the forecasts, the provider calls and one check per booking. Returns the current check per
-    booking id and how many bookings changed verdict."""
+def store_verdicts(*, collected, judged, bookings, run_id, now,
+                   writer: services.CheckWriter | None = None) -> tuple[dict, int]:
+    """Commit one check per booking (those of `judged`, or what `writer` was given while judging), the
+    forecasts and the provider calls. Returns the current check per booking id and how many bookings changed
+    verdict."""
+    current = (writer.finish() if writer is not None
+               else services.checks_record(checks=judged, now=now, run_id=run_id))
     services.forecasts_store(answers=collected.answers, fetched_at=now)
     services.provider_calls_record(calls=collected.calls, run_id=run_id)
-    current = services.checks_record(checks=judged, now=now, run_id=run_id)
     # Verdict changes (mostly unknown -> ok on first sight) are set-based; only the few bookings whose
     # verdict calls for a hold, a release or an alert are announced one by one afterwards.
     return current, services.weather_statuses_record(bookings=bookings, checks=current, now=now)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import queue
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 
 from audit.services import audit_record
 from bookings.models import BookingStatus, HoldReason
@@ -121,6 +123,11 @@ def checks_record(*, checks: Sequence[CheckInput], now: datetime, run_id: str) -
     if not checks:
         return {}
     latest = latest_checks(booking_ids=[c.booking_id for c in checks], fields=("id", "booking_id", "fingerprint"))
+    return _store_checks(checks, latest=latest, now=now, run_id=run_id)
+
+
+def _store_checks(checks: Sequence[CheckInput], *, latest: Mapping[int, WeatherCheck], now: datetime,
+                  run_id: str) -> dict[int, WeatherCheck]:
     unchanged, new_rows, current = [], [], {}
     encoded: dict = {}
     for c in checks:
@@ -146,6 +153,86 @@ def checks_record(*, checks: Sequence[CheckInput], now: datetime, run_id: str) -
     for check in new_rows:
         current[check.booking_id] = check
     return current
+
+
+# Checks per batch that a `CheckWriter` stores while the run goes on judging: a 10,000-booking sweep in four.
+CHECK_STREAM_BATCH = 2500
+_DONE, _ABANDON = object(), object()
+
+
+class _Abandoned(Exception):
+    pass
+
+
+class CheckWriter:
+    """`checks_record` for a run that judges its bookings route by route while it still waits on the providers:
+    each CHECK_STREAM_BATCH checks given to `add` are stored at once by a thread of its own, so PostgreSQL writes
+    them on the other core meanwhile (a 10,000-booking first sight's checks take it more than a second), and
+    `finish` has only the last batch left to store.
+
+    The thread uses the caller's database connection, so its transaction (a test's too): from the writer's
+    start to `finish` or `abandon`, the caller's thread must leave the database alone. All checks are stored in
+    one transaction, committed by `finish` (which returns what `checks_record` returns) or rolled back by
+    `abandon` (the fetch failed), which does nothing after `finish`. A run of at most one batch starts no
+    thread: `finish` calls `checks_record`.
+    """
+
+    def __init__(self, *, booking_ids: Sequence[int], now: datetime, run_id: str):
+        self._now, self._run_id, self._booking_ids = now, run_id, list(booking_ids)
+        self._pending: list[CheckInput] = []
+        self._current: dict[int, WeatherCheck] = {}
+        self._error: BaseException | None = None
+        self._thread = None
+        if len(self._booking_ids) > CHECK_STREAM_BATCH:
+            self._shared = connections[DEFAULT_DB_ALIAS]
+            self._shared.ensure_connection()
+            self._shared.inc_thread_sharing()
+            self._batches: queue.SimpleQueue = queue.SimpleQueue()
+            self._thread = threading.Thread(target=self._write, name="weather-checks", daemon=True)
+            self._thread.start()
+
+    def add(self, check: CheckInput) -> None:
+        self._pending.append(check)
+        if self._thread is not None and len(self._pending) >= CHECK_STREAM_BATCH:
+            self._batches.put(self._pending)
+            self._pending = []
+
+    def finish(self) -> dict[int, WeatherCheck]:
+        if self._thread is None:
+            return checks_record(checks=self._pending, now=self._now, run_id=self._run_id)
+        if self._pending:
+            self._batches.put(self._pending)
+            self._pending = []
+        self._stop(_DONE)
+        if self._error is not None:
+            raise self._error
+        return self._current
+
+    def abandon(self) -> None:
+        if self._thread is not None:
+            self._stop(_ABANDON)
+
+    def _stop(self, signal) -> None:
+        self._batches.put(signal)
+        self._thread.join()
+        self._thread = None
+        self._shared.dec_thread_sharing()
+
+    def _write(self) -> None:
+        connections[DEFAULT_DB_ALIAS] = self._shared
+        try:
+            with transaction.atomic():
+                latest = latest_checks(booking_ids=self._booking_ids, fields=("id", "booking_id", "fingerprint"))
+                while (batch := self._batches.get()) is not _DONE:
+                    if batch is _ABANDON:
+                        raise _Abandoned
+                    self._current.update(_store_checks(batch, latest=latest, now=self._now, run_id=self._run_id))
+        except _Abandoned:
+            pass
+        except BaseException as exc:  # raised by finish, on the caller's thread
+            self._error = exc
+            while self._batches.get() not in (_DONE, _ABANDON):
+                pass  # the caller still hands over its batches: take them until it stops
 
 
 # The columns of weather_weathercheck as its migrations define them; a test compares this with the model.
