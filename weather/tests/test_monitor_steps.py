@@ -1,5 +1,6 @@
 """The monitor's steps, each on its own: what it reads, what it returns, what it leaves for the next step."""
 
+import gc
 import queue
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -220,3 +221,31 @@ def test_a_failed_fetch_fails_judging_while_fetching(weather, flight, now, kpao)
     with pytest.raises(RuntimeError, match="fetch thread died"):
         jobs.judge_as_answered([flight], routes=routes, collected=Collected(), providers=configured_providers(),
                                table=minimums_by_level(), answered=queue.SimpleQueue(), fetching=broken)
+
+
+def test_the_collector_is_paused_for_the_sweep_and_started_again(weather, flight, now, monkeypatch):
+    real, seen = jobs.judge_as_answered, []
+
+    def watched(*args, **kwargs):
+        seen.append(gc.isenabled())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(jobs, "judge_as_answered", watched)
+    assert gc.isenabled()
+    assert jobs.run_monitor(now=now)["bookings"] == 1
+    assert seen == [False] and gc.isenabled()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("judging failed")
+
+    monkeypatch.setattr(jobs, "judge_as_answered", broken)
+    with pytest.raises(RuntimeError, match="judging failed"):
+        jobs.run_monitor(now=now)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        monkeypatch.setattr(jobs, "judge_as_answered", watched)
+        jobs.run_monitor(now=now + timedelta(minutes=10))
+        assert not gc.isenabled()  # off before the sweep, off after it
+    finally:
+        gc.enable()
