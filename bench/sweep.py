@@ -166,8 +166,9 @@ def where_time_goes() -> dict:
     """One more unchanged sweep with a stopwatch around each phase (the functions weather.jobs calls, patched
     here only): seconds fetching (avwx parsing of METARs and TAFs, inside the fetch threads, summed apart),
     judging, storing. Wall seconds, so the fetch includes the 50 ms provider delays. The fetch runs on its own
-    thread while the main one reads the bookings and judges each route as its answers arrive, so the fetch,
-    `judge_as_answered` and the judging inside it overlap; the stores come after."""
+    thread while the main one reads the bookings and judges each route as its answers arrive, and the checks are
+    stored batch by batch on a third (`CheckWriter`), so the fetch, `judge_as_answered`, the judging and the
+    checks' batches overlap; the last batch and the other stores come after."""
     import threading
 
     from weather import jobs
@@ -197,7 +198,9 @@ def where_time_goes() -> dict:
     clocked(aviationweather, "taf_samples", "avwx TAF parsing (summed over threads)", generator=True)
     clocked(jobs, "judge_window", "judge (weather.judging.judge_window, summed)")
     clocked(jobs, "judge_as_answered", "judging while fetching (main thread, until the last route is judged)")
-    for name in ("forecasts_store", "provider_calls_record", "checks_record", "weather_statuses_record"):
+    clocked(jobs.services, "_store_checks", "checks stored by the writer while judging (summed)")
+    clocked(jobs.services.CheckWriter, "finish", "store: the checks' last batch (CheckWriter.finish)")
+    for name in ("forecasts_store", "provider_calls_record", "weather_statuses_record"):
         clocked(jobs.services, name, f"store: {name}")
     try:
         started = time.perf_counter()
@@ -232,8 +235,8 @@ SHARD_BOOKINGS = 1500
 
 def sharded_sweeps() -> dict:
     """The same 10,000 bookings swept as production fans it out (shards of 25 departure airports and about 1,500
-    bookings), the shards run one after another here so each is timed alone: process CPU seconds (conservative:
-    the fake providers answer from threads of this same process) and wall seconds, on first sight (verdicts
+    bookings), the shards run one after another here so each is timed alone: process CPU seconds (the fake
+    providers answer from a process of their own) and wall seconds, on first sight (verdicts
     cleared) and on a repeat with no change. A 512 MB Lambda has about 0.29 of a vCPU: 30 s buy about 8.7 s."""
     from weather.jobs import run_monitor
     from weather.models import WeatherCheck
