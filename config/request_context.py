@@ -6,6 +6,8 @@ import time
 import uuid
 from contextlib import contextmanager
 
+from django.db import DatabaseError, connections
+
 _request_id = contextvars.ContextVar("request_id", default="")
 
 
@@ -39,6 +41,9 @@ def job_context(name: str):
     try:
         yield current_request_id()
         failed = False
+    except DatabaseError:
+        _close_broken_connections()
+        raise
     finally:
         try:
             emit_job_run(name, failed=failed, seconds=time.monotonic() - started)
@@ -46,3 +51,12 @@ def job_context(name: str):
             # The run's own outcome (or its exception) matters more than its heartbeat line.
             logger.exception("could not write the heartbeat metrics of %s", name)
         reset_request_id(token)
+
+
+def _close_broken_connections() -> None:
+    """A connection the server dropped while no transaction was open stays broken until something closes it
+    (Django does at the end of each request, which a job has not): closed here, the next run in this process
+    connects afresh."""
+    for conn in connections.all(initialized_only=True):
+        if conn.connection is not None and not conn.in_atomic_block and not conn.is_usable():
+            conn.close()
