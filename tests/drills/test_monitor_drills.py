@@ -11,6 +11,7 @@ from bookings.models import Booking
 from notifications.models import Notification
 from rescheduling.models import RescheduleRequest
 from tests.drills.conftest import fog
+from weather import jobs
 from weather.jobs import run_monitor
 from weather.models import WeatherCheck
 
@@ -69,6 +70,37 @@ def test_database_dropped_mid_run_then_the_next_run_finishes_the_work(providers,
     run_monitor()
     again = outcome(flight)
     assert again["requests"] == 1 and again["notifications"] == after["notifications"]
+
+
+def _kill_own_session() -> None:
+    dsn = connection.get_connection_params()
+    pid = connection.connection.info.backend_pid
+    with psycopg.connect(dbname=dsn["dbname"], user=dsn.get("user"), host=dsn.get("host"), port=dsn.get("port"),
+                         autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", [pid])
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_database_dropped_while_no_transaction_is_open_leaves_the_next_run_a_fresh_session(providers, flight,
+                                                                                         monkeypatch):
+    """Killed while the sweep reads its bookings (no transaction open, so nothing rolls back and closes it),
+    the dead session is closed as the run fails, and the next run in the same process connects afresh."""
+    fog(providers)
+    real = jobs.bookings_with_parties
+
+    def killed_first(*args, **kwargs):
+        _kill_own_session()
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(jobs, "bookings_with_parties", killed_first)
+    with pytest.raises(DatabaseError):
+        run_monitor()
+    monkeypatch.setattr(jobs, "bookings_with_parties", real)
+    assert outcome(Booking.objects.get(pk=flight.pk))["checks"] == 0
+    run_monitor()
+    after = outcome(flight)
+    assert after["status"] == "weather_hold" and after["checks"] == 1 and after["requests"] == 1
 
 
 @pytest.mark.postgres
