@@ -153,9 +153,8 @@ def sweep(upcoming, *, run_id, now, dry_run: bool, deadline: float, clock: float
             summary = summarise(run_id=run_id, dry_run=dry_run, bookings=bookings, locations=locations,
                                 calls=collected.calls, judged=judged)
             if writer is not None:
-                current, summary["verdicts_changed"] = store_verdicts(collected=collected, judged=judged,
-                                                                      bookings=bookings, run_id=run_id, now=now,
-                                                                      writer=writer)
+                current, summary["verdicts_changed"] = store_verdicts(collected=collected, writer=writer,
+                                                                      bookings=bookings, run_id=run_id, now=now)
         finally:
             if writer is not None:
                 writer.abandon()  # nothing left to abandon once stored: a failure before rolls the checks back
@@ -299,13 +298,10 @@ def summarise(*, run_id, dry_run: bool, bookings, locations, calls, judged) -> d
     }
 
 
-def store_verdicts(*, collected, judged, bookings, run_id, now,
-                   writer: services.CheckWriter | None = None) -> tuple[dict, int]:
-    """Commit one check per booking (those of `judged`, or what `writer` was given while judging), the
-    forecasts and the provider calls. Returns the current check per booking id and how many bookings changed
-    verdict."""
-    current = (writer.finish() if writer is not None
-               else services.checks_record(checks=judged, now=now, run_id=run_id))
+def store_verdicts(*, collected, writer: services.CheckWriter, bookings, run_id, now) -> tuple[dict, int]:
+    """Commit one check per booking (what `writer` was given while judging), the forecasts and the provider
+    calls. Returns the current check per booking id and how many bookings changed verdict."""
+    current = writer.finish()
     services.forecasts_store(answers=collected.answers, fetched_at=now)
     services.provider_calls_record(calls=collected.calls, run_id=run_id)
     # Verdict changes (mostly unknown -> ok on first sight) are set-based; only the few bookings whose

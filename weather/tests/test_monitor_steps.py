@@ -16,7 +16,7 @@ from weather.judging import CONFLICT, OK, UNKNOWN
 from weather.models import WeatherCheck
 from weather.providers import configured_providers
 from weather.selectors import minimums_by_level
-from weather.services import check_fingerprint
+from weather.services import CheckWriter, check_fingerprint
 from weather.signals import verdict_committed
 from weather.tests.test_monitor import storm_over
 
@@ -146,13 +146,22 @@ def test_each_window_is_judged_from_half_an_hour_before(weather, flight, now):
     assert WeatherCheck.objects.count() == 0  # judging writes nothing
 
 
+def _writer(judged, *, now, run_id) -> CheckWriter:
+    writer = CheckWriter(booking_ids=[c.booking_id for c in judged], now=now, run_id=run_id)
+    for check in judged:
+        writer.add(check)
+    return writer
+
+
 def test_store_verdicts_commits_one_check_and_the_bookings_verdict(weather, flight, now):
     collected, judged = _judged(flight, now)
-    current, changed = jobs.store_verdicts(collected=collected, judged=judged, bookings=[flight], run_id="r", now=now)
+    current, changed = jobs.store_verdicts(collected=collected, writer=_writer(judged, now=now, run_id="r"),
+                                           bookings=[flight], run_id="r", now=now)
     assert changed == 1 and current[flight.pk].status == OK
     flight.refresh_from_db()
     assert flight.weather_status == OK and WeatherCheck.objects.filter(booking=flight).count() == 1
-    again, changed = jobs.store_verdicts(collected=collected, judged=judged, bookings=[flight], run_id="r2", now=now)
+    again, changed = jobs.store_verdicts(collected=collected, writer=_writer(judged, now=now, run_id="r2"),
+                                         bookings=[flight], run_id="r2", now=now)
     assert changed == 0 and WeatherCheck.objects.filter(booking=flight).count() == 1
 
 
