@@ -9,8 +9,13 @@ def user_list(*, actor: User, role: str | None = None):
     return users
 
 
+def role_members(role: str) -> dict:
+    """Who holds `role` now, as field values: the active accounts with that role."""
+    return {"role": role, "is_active": True}
+
+
 def users_with_role(role: str):
-    return User.objects.filter(role=role, is_active=True)
+    return User.objects.filter(**role_members(role))
 
 
 def user_by_calendar_token(token: str) -> User | None:

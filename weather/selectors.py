@@ -11,7 +11,7 @@ from django.db import connection
 from django.db.models import Count, Max, OuterRef, Q, Subquery, Sum
 
 from bookings.selectors import booking_get
-from config.sql import id_set
+from config.sql import id_set, instances_where
 from weather import forecasts
 from weather.judging import (
     CONFLICT,
@@ -41,7 +41,7 @@ class WindowVerdict:
 
 def minimums_by_level() -> dict[str, Minimums]:
     """The minimums table, one query; a level missing from the table falls back to the contract's defaults."""
-    table = {row.training_level: Minimums.from_model(row) for row in WeatherMinimums.objects.all()}
+    table = {row.training_level: Minimums.from_model(row) for row in instances_where(WeatherMinimums)}
     for level in ("student_pilot", "private_pilot", "instrument_rated"):
         table.setdefault(level, Minimums.default(level))
     return table

@@ -2,11 +2,8 @@ from datetime import timedelta
 
 from rest_framework import serializers
 
-from accounts.models import Role
-from accounts.selectors import users_with_role
 from availability.models import AvailabilityException, AvailabilityPattern
-from bookings.api.fields import AwareDateTimeField
-from bookings.models import Aircraft
+from bookings.api.fields import AwareDateTimeField, aircraft_field, instructor_field, student_field
 
 MAX_SLOT_RANGE = timedelta(days=14)
 
@@ -20,10 +17,8 @@ class AvailabilityPatternSerializer(serializers.ModelSerializer):
 
 
 class AvailabilityPatternWriteSerializer(serializers.Serializer):
-    instructor = serializers.PrimaryKeyRelatedField(queryset=users_with_role(Role.INSTRUCTOR), required=False,
-                                                    allow_null=True, default=None)
-    aircraft = serializers.PrimaryKeyRelatedField(queryset=Aircraft.objects.all(), required=False,
-                                                  allow_null=True, default=None)
+    instructor = instructor_field(required=False, allow_null=True, default=None)
+    aircraft = aircraft_field(required=False, allow_null=True, default=None)
     weekday = serializers.IntegerField(min_value=0, max_value=6, help_text="0 = Monday … 6 = Sunday")
     start_time = serializers.TimeField(help_text="In SCHOOL_TIME_ZONE")
     end_time = serializers.TimeField(help_text="In SCHOOL_TIME_ZONE; 23:59:59 means until midnight")
@@ -39,19 +34,17 @@ class AvailabilityExceptionSerializer(serializers.ModelSerializer):
 
 
 class AvailabilityExceptionWriteSerializer(serializers.Serializer):
-    instructor = serializers.PrimaryKeyRelatedField(queryset=users_with_role(Role.INSTRUCTOR), required=False,
-                                                    allow_null=True, default=None)
-    aircraft = serializers.PrimaryKeyRelatedField(queryset=Aircraft.objects.all(), required=False,
-                                                  allow_null=True, default=None)
+    instructor = instructor_field(required=False, allow_null=True, default=None)
+    aircraft = aircraft_field(required=False, allow_null=True, default=None)
     start = AwareDateTimeField()
     end = AwareDateTimeField()
     reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 
 class SlotQuerySerializer(serializers.Serializer):
-    instructor = serializers.PrimaryKeyRelatedField(queryset=users_with_role(Role.INSTRUCTOR), required=False)
-    aircraft = serializers.PrimaryKeyRelatedField(queryset=Aircraft.objects.all(), required=False)
-    student = serializers.PrimaryKeyRelatedField(queryset=users_with_role(Role.STUDENT), required=False)
+    instructor = instructor_field(required=False)
+    aircraft = aircraft_field(required=False)
+    student = student_field(required=False)
     start = AwareDateTimeField()
     end = AwareDateTimeField()
     duration_minutes = serializers.IntegerField(min_value=15, max_value=720, default=60)

@@ -2,6 +2,11 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 
+from accounts.models import Role, User
+from accounts.selectors import role_members
+from bookings.models import Aircraft
+from config.relations import KeyedRelatedField
+
 
 class AwareDateTimeField(serializers.DateTimeField):
     """An ISO 8601 time that must carry its UTC offset: a naive time is ambiguous at a school across zones."""
@@ -28,3 +33,18 @@ def validated_for_requester(serializer_class, request) -> dict:
     data = dict(serializer.validated_data)
     data.setdefault("student", request.user)
     return data
+
+
+def student_field(**kwargs) -> KeyedRelatedField:
+    """A student named by id: an active account with the student role."""
+    return KeyedRelatedField(model=User, match=role_members(Role.STUDENT), **kwargs)
+
+
+def instructor_field(**kwargs) -> KeyedRelatedField:
+    """An instructor named by id: an active account with the instructor role."""
+    return KeyedRelatedField(model=User, match=role_members(Role.INSTRUCTOR), **kwargs)
+
+
+def aircraft_field(**kwargs) -> KeyedRelatedField:
+    """An aircraft of the fleet named by id."""
+    return KeyedRelatedField(model=Aircraft, **kwargs)

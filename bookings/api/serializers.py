@@ -1,9 +1,7 @@
 from django.utils import timezone
 from rest_framework import serializers
 
-from accounts.models import Role
-from accounts.selectors import users_with_role
-from bookings.api.fields import AwareDateTimeField
+from bookings.api.fields import AwareDateTimeField, aircraft_field, instructor_field, student_field
 from bookings.models import Aircraft, AircraftStatus, Airport, Booking, BookingStatus, CancelReason, LessonType
 from bookings.selectors import BOOKING_ROW_FIELDS
 
@@ -112,20 +110,10 @@ def booking_rows_data(rows) -> list[dict]:
     } for row in rows]
 
 
-def _students():
-    return users_with_role(Role.STUDENT)
-
-
-def _instructors():
-    return users_with_role(Role.INSTRUCTOR)
-
-
 class BookingCreateSerializer(serializers.Serializer):
-    student = serializers.PrimaryKeyRelatedField(queryset=_students(), required=False,
-                                                 help_text="Defaults to the signed-in student.")
-    instructor = serializers.PrimaryKeyRelatedField(queryset=_instructors(), required=False, allow_null=True,
-                                                    default=None)
-    aircraft = serializers.PrimaryKeyRelatedField(queryset=Aircraft.objects.all())
+    student = student_field(required=False, help_text="Defaults to the signed-in student.")
+    instructor = instructor_field(required=False, allow_null=True, default=None)
+    aircraft = aircraft_field()
     departure_airport = serializers.CharField(max_length=4, help_text="ICAO code, e.g. KPAO.")
     # Left out or blank, booking_create makes it the departure airport.
     destination_airport = serializers.CharField(max_length=4, required=False, allow_blank=True, default="",
@@ -141,9 +129,9 @@ class BookingCreateSerializer(serializers.Serializer):
 
 
 class BookingUpdateSerializer(serializers.Serializer):
-    student = serializers.PrimaryKeyRelatedField(queryset=_students(), required=False)
-    instructor = serializers.PrimaryKeyRelatedField(queryset=_instructors(), required=False, allow_null=True)
-    aircraft = serializers.PrimaryKeyRelatedField(queryset=Aircraft.objects.all(), required=False)
+    student = student_field(required=False)
+    instructor = instructor_field(required=False, allow_null=True)
+    aircraft = aircraft_field(required=False)
     departure_airport = serializers.CharField(max_length=4, required=False)
     destination_airport = serializers.CharField(max_length=4, required=False)
     start = AwareDateTimeField(required=False)

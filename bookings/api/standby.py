@@ -10,11 +10,15 @@ from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from accounts.models import Role
-from accounts.selectors import users_with_role
 from bookings import selectors
-from bookings.api.fields import AwareDateTimeField, validated_for_requester
-from bookings.models import Aircraft, LessonType, StandbyRequest
+from bookings.api.fields import (
+    AwareDateTimeField,
+    aircraft_field,
+    instructor_field,
+    student_field,
+    validated_for_requester,
+)
+from bookings.models import LessonType, StandbyRequest
 from bookings.services.standby import standby_create, standby_withdraw
 
 
@@ -35,11 +39,9 @@ class StandbySerializer(serializers.ModelSerializer):
 
 
 class StandbyCreateSerializer(serializers.Serializer):
-    student = serializers.PrimaryKeyRelatedField(queryset=users_with_role(Role.STUDENT), required=False,
-                                                 help_text="Defaults to the signed-in student.")
-    instructor = serializers.PrimaryKeyRelatedField(queryset=users_with_role(Role.INSTRUCTOR), required=False,
-                                                    allow_null=True, default=None)
-    aircraft = serializers.PrimaryKeyRelatedField(queryset=Aircraft.objects.all())
+    student = student_field(required=False, help_text="Defaults to the signed-in student.")
+    instructor = instructor_field(required=False, allow_null=True, default=None)
+    aircraft = aircraft_field()
     any_of_model = serializers.BooleanField(default=False,
                                             help_text="Wait for any aircraft of the same model as `aircraft`.")
     departure_airport = serializers.CharField(max_length=4, required=False, allow_blank=True,

@@ -16,6 +16,7 @@ from bookings.models import (
 )
 from bookings.services.squawks import aircraft_ground, aircraft_return_to_service
 from config.exceptions import ApplicationError, NotFoundError
+from config.sql import instance_where
 
 ICAO_PATTERN = re.compile(r"^[A-Za-z0-9]{4}$")
 
@@ -33,7 +34,7 @@ def _airports() -> dict:
 def airport_get_or_create(icao: str) -> Airport:
     """The airport for an ICAO code, created from the bundled airport database the first time it is named."""
     code = (icao or "").strip().upper()
-    existing = Airport.objects.filter(icao=code).first()
+    existing = instance_where(Airport, icao=code)
     if existing:
         return existing
     data = _airports().get(code)

@@ -57,6 +57,39 @@ class TestCreate:
         assert field in response.json()["fields"] and response.json()["message"]
         assert not Booking.objects.exists()
 
+    @pytest.mark.parametrize("field,value,message", [
+        ("student", "abc", "Incorrect type. Expected pk value, received str."),
+        ("student", True, "Incorrect type. Expected pk value, received bool."),
+        ("student", [1], "Incorrect type. Expected pk value, received list."),
+        ("instructor", {"id": 1}, "Incorrect type. Expected pk value, received dict."),
+        ("aircraft", 10**30, f'Invalid pk "{10**30}" - object does not exist.'),
+        ("aircraft", -1, 'Invalid pk "-1" - object does not exist.'),
+        ("aircraft", "", "This field may not be null."),
+        ("instructor", 2**63, f'Invalid pk "{2**63}" - object does not exist.'),
+    ])
+    def test_a_party_that_is_not_an_id_of_one_is_named_in_the_400(self, api, now, staff, owner, colleague, plane,
+                                                                  open_hours, field, value, message):
+        data = {**body(plane, instructor=colleague.pk, student=owner.pk), field: value}
+        response = api.as_user(staff).post(BOOKINGS, data, format="json")
+        assert response.status_code == 400, response.json()
+        assert response.json()["fields"] == {field: [message]}
+        assert not Booking.objects.exists()
+
+    def test_a_party_in_the_wrong_role_or_no_longer_active_does_not_exist(self, api, now, staff, owner, colleague,
+                                                                         stranger, plane, open_hours):
+        named = {"student": colleague.pk, "instructor": owner.pk}
+        response = api.as_user(staff).post(BOOKINGS, body(plane, **named), format="json")
+        assert response.status_code == 400
+        assert response.json()["fields"] == {
+            "student": [f'Invalid pk "{colleague.pk}" - object does not exist.'],
+            "instructor": [f'Invalid pk "{owner.pk}" - object does not exist.']}
+        type(stranger).objects.filter(pk=stranger.pk).update(is_active=False)
+        response = api.post(BOOKINGS, body(plane, student=stranger.pk, instructor=colleague.pk), format="json")
+        assert response.json()["fields"] == {"student": [f'Invalid pk "{stranger.pk}" - object does not exist.']}
+        assert not Booking.objects.exists()
+        response = api.post(BOOKINGS, body(plane, student=str(owner.pk), instructor=colleague.pk), format="json")
+        assert response.status_code == 201 and response.json()["student"] == owner.pk
+
     def test_a_student_cannot_book_for_someone_else_or_override(self, api, now, owner, stranger, colleague, plane,
                                                                open_hours):
         client = api.as_user(owner)
