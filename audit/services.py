@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from config.request_context import current_request_id
+from config.sql import insert_instance
 
 # Rows per INSERT in audit_record_many: large enough that a 10,000-booking sweep writes its audit trail in
 # a couple of statements, small enough to keep one statement's memory modest.
@@ -27,7 +28,7 @@ def audit_record(*, action: str, object_type: str, object_id, actor=None, before
                  after: dict | None = None, ip_address: str | None = None) -> AuditEvent:
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None
-    return AuditEvent.objects.create(
+    event = AuditEvent(
         actor=actor,
         action=action,
         object_type=object_type,
@@ -37,6 +38,8 @@ def audit_record(*, action: str, object_type: str, object_id, actor=None, before
         request_id=current_request_id(),
         ip_address=ip_address,
     )
+    insert_instance(event)
+    return event
 
 
 def audit_record_many(*, events: Sequence[Mapping]) -> list[AuditEvent]:

@@ -75,3 +75,21 @@ def test_many_rows_travel_as_one_document_and_read_back_as_the_orm_would_write_t
     assert stored[rows[0].pk].after == {"weather_status": "ok", "note": "Zürich ✈"}
     inserted = [c.strip() for c in _INSERT_EVENTS_SQL.split("(", 1)[1].split(")", 1)[0].split(",")]
     assert {f.column for f in AuditEvent._meta.concrete_fields} - {"id"} == set(inserted)
+
+
+@pytest.mark.django_db
+def test_one_row_is_one_statement_and_reads_back_as_written(staff):
+    from config.request_context import job_context
+
+    with job_context("weather-monitor") as run_id, CaptureQueriesContext(connection) as queries:
+        event = audit_record(action="booking.created", object_type="booking", object_id=7, actor=staff,
+                             before=None, after={"start": "2027-01-04T09:00:00Z", "note": "Zürich ✈"},
+                             ip_address="2001:db8::7")
+    assert len(queries) == 1
+    stored = AuditEvent.objects.get(pk=event.pk)
+    assert not event._state.adding and event._state.db == "default"
+    for field in AuditEvent._meta.concrete_fields:
+        assert getattr(stored, field.attname) == getattr(event, field.attname), field.name
+    assert (stored.actor_id, stored.object_id, stored.request_id, stored.before) == (staff.pk, "7", run_id, None)
+    assert stored.after == {"start": "2027-01-04T09:00:00Z", "note": "Zürich ✈"}
+    assert stored.created_at is not None

@@ -16,10 +16,11 @@ from bookings.models import (
     BookingStatus,
     LessonType,
 )
-from bookings.selectors import active_bookings_for_parties
+from bookings.selectors import overlapping_booking_ids
 from bookings.services.fleet import airport_get_or_create
 from bookings.signals import booking_availability_checking, booking_daylight_checking
 from config.exceptions import ApplicationError, ConflictError, ForbiddenError, NotFoundError
+from config.sql import insert_instance
 
 MIN_DURATION = timedelta(minutes=15)
 MAX_DURATION = timedelta(hours=12)
@@ -134,10 +135,8 @@ def lock_parties(*, student_id, instructor_id, aircraft_id) -> None:
 
 
 def overlapping_ids(*, start, end, student_id, instructor_id, aircraft_id, exclude_ids=()) -> list[int]:
-    bookings = active_bookings_for_parties(start=start, end=end, student_ids=[student_id],
-                                           instructor_ids=[instructor_id] if instructor_id else [],
-                                           aircraft_ids=[aircraft_id], exclude_booking_ids=exclude_ids)
-    return sorted(b.pk for b in bookings)
+    return overlapping_booking_ids(start=start, end=end, student_id=student_id, instructor_id=instructor_id,
+                                   aircraft_id=aircraft_id, exclude_booking_ids=exclude_ids)
 
 
 def overlap_conflict(ids: list[int]) -> ConflictError:
@@ -195,20 +194,22 @@ class InsertLost(Exception):
 
 
 def insert_or_conflict(booking: Booking, *, exclude_ids=(), savepoint: bool = True) -> None:
-    """Insert `booking`; an exclusion-constraint violation becomes the 409 naming what it collided with.
+    """Insert a new `booking` (`config.sql.insert_instance`: its INSERT built once) or save a changed one; an
+    exclusion-constraint violation becomes the 409 naming what it collided with.
 
     With savepoint=False (the caller's transaction is the outermost one and ends with this failure anyway) the
     insert goes without its own savepoint, two round trips fewer, and a violation raises `InsertLost` for the
     caller to turn into its error once the transaction has rolled back."""
+    write = insert_instance if booking._state.adding else Booking.save
     if not savepoint:
         try:
-            booking.save()
+            write(booking)
         except IntegrityError as exc:
             raise InsertLost(exc, booking, exclude_ids) from exc
         return
     try:
         with transaction.atomic():
-            booking.save()
+            write(booking)
     except IntegrityError as exc:
         conflict = conflict_from_integrity_error(
             exc, start=booking.start, end=booking.end, student_id=booking.student_id,
