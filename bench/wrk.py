@@ -15,6 +15,7 @@ import resource
 import shutil
 import subprocess
 import tempfile
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -144,3 +145,18 @@ def process_cpu_seconds(pids: list[int]) -> float:
             continue
         total += int(fields[11]) + int(fields[12])
     return total / ticks
+
+
+def wait_until_idle(pids: list[int], *, quiet_cpu: float = 0.02, interval: float = 0.2, limit: float = 10.0) -> float:
+    """Wait until the processes use less than `quiet_cpu` CPU seconds in an `interval`: when wrk stops, the server
+    is still answering the requests it had queued, and that tail belongs to the slice that sent them, not to the
+    next one. Returns the seconds waited (at most `limit`)."""
+    started = time.monotonic()
+    before = process_cpu_seconds(pids)
+    while time.monotonic() - started < limit:
+        time.sleep(interval)
+        now = process_cpu_seconds(pids)
+        if now - before < quiet_cpu:
+            break
+        before = now
+    return time.monotonic() - started
