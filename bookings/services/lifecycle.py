@@ -14,6 +14,7 @@ from bookings.models import (
     CancelReason,
     WeatherStatus,
 )
+from bookings.selectors import overlapping_booking_ids
 from bookings.services.rules import (
     CREATABLE_STATUSES,
     EDITABLE_FIELDS,
@@ -29,7 +30,6 @@ from bookings.services.rules import (
     error_messages,
     insert_or_conflict,
     lock_parties,
-    overlapping_ids,
     raise_conflict,
     resolve_airport,
 )
@@ -100,9 +100,9 @@ def _booking_create(*, actor, student, aircraft, departure_airport, destination_
     if rescheduled_from is not None:
         rescheduled_from = _retire_replaced(booking=rescheduled_from, actor=actor, now=now)
     if active:
-        conflicts = overlapping_ids(start=start, end=end, student_id=student.pk,
-                                     instructor_id=instructor.pk if instructor else None,
-                                     aircraft_id=aircraft.pk, exclude_ids=replaced_ids)
+        conflicts = overlapping_booking_ids(start=start, end=end, student_id=student.pk,
+                                            instructor_id=instructor.pk if instructor else None,
+                                            aircraft_id=aircraft.pk, exclude_booking_ids=replaced_ids)
         if conflicts:
             raise_conflict(conflicts)
         check_availability(start=start, end=end, instructor=instructor, aircraft=aircraft,
@@ -188,9 +188,9 @@ def booking_update(*, booking: Booking, actor, now: datetime | None = None, **ch
     if reassigned and new_status in ACTIVE_STATUSES:
         lock_parties(student_id=student.pk, instructor_id=instructor.pk if instructor else None,
                       aircraft_id=aircraft.pk)
-        conflicts = overlapping_ids(start=start, end=end, student_id=student.pk,
-                                     instructor_id=instructor.pk if instructor else None, aircraft_id=aircraft.pk,
-                                     exclude_ids=[booking.pk])
+        conflicts = overlapping_booking_ids(start=start, end=end, student_id=student.pk,
+                                            instructor_id=instructor.pk if instructor else None,
+                                            aircraft_id=aircraft.pk, exclude_booking_ids=[booking.pk])
         if conflicts:
             raise_conflict(conflicts)
         check_availability(start=start, end=end, instructor=instructor, aircraft=aircraft,

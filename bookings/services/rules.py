@@ -134,11 +134,6 @@ def lock_parties(*, student_id, instructor_id, aircraft_id) -> None:
             raise
 
 
-def overlapping_ids(*, start, end, student_id, instructor_id, aircraft_id, exclude_ids=()) -> list[int]:
-    return overlapping_booking_ids(start=start, end=end, student_id=student_id, instructor_id=instructor_id,
-                                   aircraft_id=aircraft_id, exclude_booking_ids=exclude_ids)
-
-
 def overlap_conflict(ids: list[int]) -> ConflictError:
     return ConflictError(
         "This overlaps another booking for the same student, instructor or aircraft.",
@@ -155,8 +150,8 @@ def conflict_from_integrity_error(exc: IntegrityError, *, start, end, student_id
     """The 409 for an exclusion-constraint violation, naming the bookings it collided with; None otherwise."""
     if "_overlap" not in str(exc):
         return None
-    ids = overlapping_ids(start=start, end=end, student_id=student_id, instructor_id=instructor_id,
-                           aircraft_id=aircraft_id, exclude_ids=exclude_ids)
+    ids = overlapping_booking_ids(start=start, end=end, student_id=student_id, instructor_id=instructor_id,
+                                  aircraft_id=aircraft_id, exclude_booking_ids=exclude_ids)
     return overlap_conflict(ids)
 
 
