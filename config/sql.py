@@ -3,6 +3,7 @@
 from collections.abc import Collection
 
 from django.db import connection, connections, router
+from django.db.models import NOT_PROVIDED
 from django.db.models.expressions import RawSQL
 
 
@@ -101,6 +102,10 @@ def insert_instance(instance) -> None:
     if statement is None:
         meta, quote = model._meta, conn.ops.quote_name
         fields = [field for field in meta.concrete_fields if not field.primary_key]
+        unwritable = [f.name for f in fields if getattr(f, "generated", False) or f.db_default is not NOT_PROVIDED]
+        if unwritable:
+            raise TypeError(f"insert_instance cannot write {model._meta.label}: {', '.join(unwritable)} take "
+                            "their values in the database; use save().")
         sql = (f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608
                f"VALUES ({', '.join(['%s'] * len(fields))})")
         returning = conn.features.can_return_columns_from_insert
@@ -109,6 +114,8 @@ def insert_instance(instance) -> None:
         statement = (sql, fields, returning)
         _INSERT_STATEMENTS[(alias, model._meta.label)] = statement
     sql, fields, returning = statement
+    # As save() does: refuse a related object that was never saved, take the ids of those that were since.
+    instance._prepare_related_fields_for_save(operation_name="insert_instance")
     params = [field.get_db_prep_save(field.pre_save(instance, True), conn) for field in fields]
     with conn.cursor() as cursor:
         cursor.execute(sql, params)

@@ -92,3 +92,13 @@ def test_nothing_listens_for_the_saves_insert_instance_skips():
 
     for model in (AuditEvent, Booking):
         assert not pre_save.has_listeners(model) and not post_save.has_listeners(model), model
+
+
+@pytest.mark.django_db
+def test_insert_instance_refuses_an_unsaved_related_object_as_save_does():
+    from config.sql import insert_instance
+
+    plane = AircraftFactory.build(home_airport=AirportFactory.build(icao="KSQL"))
+    with pytest.raises(ValueError, match="unsaved related object"):
+        insert_instance(plane)
+    assert not Aircraft.objects.exists() and not Airport.objects.filter(icao="KSQL").exists()
