@@ -48,7 +48,10 @@ class RevocableJWTAuthentication(JWTAuthentication):
             user_id = validated_token[api_settings.USER_ID_CLAIM]
         except KeyError as exc:
             raise InvalidToken(_("Token contained no recognizable user identification")) from exc
-        user = instance_where(self.user_model, **{api_settings.USER_ID_FIELD: user_id})
+        try:
+            user = instance_where(self.user_model, **{api_settings.USER_ID_FIELD: user_id})
+        except (TypeError, ValueError):  # a signed token whose id is not one: nobody, not a server error
+            user = None
         if user is None:
             raise AuthenticationFailed(_("User not found"), code="user_not_found")
         refusal = token_refusal(user, validated_token)

@@ -107,6 +107,20 @@ class TestTokensEndWithAccess:
         fresh = login(api, AVA, "A-brand-new-passphrase-42").json()
         assert api.get(ME, **bearer(fresh["access"])).status_code == 200
 
+    def test_a_signed_token_naming_nobody_is_a_401_not_a_server_error(self, api, ava, clock):
+        from rest_framework_simplejwt.settings import api_settings
+        from rest_framework_simplejwt.tokens import AccessToken
+
+        claim = api_settings.USER_ID_CLAIM
+        missing, not_a_number, gone = AccessToken.for_user(ava), AccessToken.for_user(ava), AccessToken.for_user(ava)
+        del missing[claim]
+        not_a_number[claim] = "ava"
+        gone[claim] = str(10**6)
+        for token, code in ((missing, "token_not_valid"), (not_a_number, "user_not_found"), (gone, "user_not_found")):
+            answer = api.get(ME, **bearer(str(token)))
+            assert answer.status_code == 401 and answer.json()["code"] == code, answer.json()
+        assert api.get(ME, **bearer(str(AccessToken.for_user(ava)))).status_code == 200
+
     def test_deactivation_ends_every_token(self, api, ava, clock):
         staff = AdminFactory(email="ops@flightschedule.pro")
         tokens = login(api, AVA).json()
