@@ -120,11 +120,13 @@ def run(wrk: str, url: str, script: str, *, name: str, connections: int, threads
         script_path = handle.name
     try:
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        busy_before, idle_before = machine_cpu_ticks()
         completed = subprocess.run(
             [wrk, "-t", str(threads), "-c", str(connections), "-d", f"{duration:g}s", "--timeout", f"{timeout:g}s",
              "-s", script_path, url], capture_output=True, text=True, timeout=duration + timeout + 30,
             preexec_fn=_client_priority)  # noqa: PLW1509 - the benchmark starts wrk from one thread
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        busy_after, idle_after = machine_cpu_ticks()
     finally:
         Path(script_path).unlink(missing_ok=True)
     line = next((x for x in completed.stdout.splitlines() if x.startswith("WRK-JSON ")), None)
@@ -144,7 +146,17 @@ def run(wrk: str, url: str, script: str, *, name: str, connections: int, threads
         "p99_ms": round(raw["p99_us"] / 1000, 1), "max_ms": round(raw["max_us"] / 1000, 1),
         "client_cpu_seconds": round(cpu, 2),
         "client_cpu_ms_per_request": round(cpu * 1000 / max(1, raw["requests"]), 3),
+        "machine_idle_share": round((idle_after - idle_before)
+                                    / max(1, busy_after - busy_before + idle_after - idle_before), 3),
     }
+
+
+def machine_cpu_ticks() -> tuple[int, int]:
+    """(busy, idle) clock ticks of the whole machine so far, from /proc/stat (iowait counts as idle, steal as
+    neither: it is time the machine's hypervisor gave to someone else)."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    user, nice, system, idle, iowait, irq, softirq, steal = (fields + [0] * 8)[:8]
+    return user + nice + system + irq + softirq, idle + iowait
 
 
 def process_cpu_seconds(pids: list[int]) -> float:
