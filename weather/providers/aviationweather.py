@@ -21,6 +21,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -362,13 +363,31 @@ class AviationWeatherProvider(WeatherProvider):
                 yield icao, hours
 
 
+_first_report = threading.Lock()
+_stations_read = threading.Event()
+
+
+def _avwx_report(kind, raw: str, *, issued):
+    """`kind.from_report` (avwx's Metar or Taf). avwx reads its station table, 44,000 stations in 67 MB of JSON
+    (about a second of CPU, holding the interpreter lock), the first time a report names a station, and every
+    thread that parses its first report before that read ends reads it again: the fetch's threads parse their
+    first METARs at the same moment. The first report is parsed by one thread while the others wait for it."""
+    if _stations_read.is_set():
+        return kind.from_report(raw, issued=issued)
+    with _first_report:
+        try:
+            return kind.from_report(raw, issued=issued)
+        finally:
+            _stations_read.set()
+
+
 def metar_sample(raw: str, *, observed: datetime, provider: str = AviationWeatherProvider.name) -> HourlyWeather | None:
     """One METAR as the weather of its hour; None for a NIL report, which observed nothing."""
     if tokens_of.is_nil_or_cancelled(raw):
         return None
     from avwx import Metar  # avwx loads its station data at import: only what parses a report pays for it
 
-    report = Metar.from_report(raw, issued=observed.date())
+    report = _avwx_report(Metar, raw, issued=observed.date())
     if report is None or report.data is None:
         raise ValueError("avwx read nothing")
     data = report.data
@@ -413,7 +432,7 @@ def taf_samples(raw: str, *, issued: datetime, provider: str = AviationWeatherPr
         return
     from avwx import Taf
 
-    report = Taf.from_report(raw, issued=issued.date())
+    report = _avwx_report(Taf, raw, issued=issued.date())
     if report is None or report.data is None or not report.data.forecast:
         raise ValueError("avwx read no forecast groups")
     if valid_from is None or valid_to is None:
