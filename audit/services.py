@@ -51,14 +51,26 @@ def audit_record_many(*, events: Sequence[Mapping]) -> list[AuditEvent]:
     request_id = current_request_id()
     now = timezone.now()
     rows = []
+    safe: dict[int, tuple] = {}
+
+    def jsonable(value):
+        # A before or after object that several events share (a bulk write's one per status) is made JSON-safe
+        # once, and their rows share the result: the rows are for reading.
+        if value is None:
+            return None
+        hit = safe.get(id(value))
+        if hit is None or hit[0] is not value:
+            hit = safe[id(value)] = (value, _jsonable(value))
+        return hit[1]
+
     for event in events:
         actor = event.get("actor")
         if actor is not None and not getattr(actor, "is_authenticated", False):
             actor = None
         rows.append(AuditEvent(
             created_at=now, actor=actor, action=event["action"], object_type=event["object_type"],
-            object_id=str(event["object_id"]), before=_jsonable(event.get("before")),
-            after=_jsonable(event.get("after")), request_id=request_id, ip_address=event.get("ip_address"),
+            object_id=str(event["object_id"]), before=jsonable(event.get("before")),
+            after=jsonable(event.get("after")), request_id=request_id, ip_address=event.get("ip_address"),
         ))
     if connection.vendor != "postgresql" or len(rows) < AUDIT_DOCUMENT_MIN_ROWS:
         return AuditEvent.objects.bulk_create(rows, batch_size=AUDIT_BATCH_SIZE)

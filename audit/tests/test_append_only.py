@@ -93,3 +93,36 @@ def test_one_row_is_one_statement_and_reads_back_as_written(staff):
     assert (stored.actor_id, stored.object_id, stored.request_id, stored.before) == (staff.pk, "7", run_id, None)
     assert stored.after == {"start": "2027-01-04T09:00:00Z", "note": "Zürich ✈"}
     assert stored.created_at is not None
+
+
+@pytest.mark.django_db
+def test_a_before_or_after_that_events_share_is_made_json_safe_once_and_stored_on_each():
+    from datetime import UTC, datetime
+
+    from audit import services
+    from audit.services import AUDIT_DOCUMENT_MIN_ROWS, audit_record_many
+
+    checked = datetime(2026, 3, 1, 12, 30, 0, 250000, tzinfo=UTC)
+    shared_after = {"weather_status": "ok", "checked_at": checked}
+    own_after = {"weather_status": "conflict", "checked_at": checked}
+    events = [{"action": "booking.weather_changed", "object_type": "booking", "object_id": k,
+               "before": {"weather_status": "unknown"}, "after": own_after if k == 7 else shared_after}
+              for k in range(AUDIT_DOCUMENT_MIN_ROWS + 5)]
+    made_safe = []
+    real = services._jsonable
+
+    def counted(value):
+        made_safe.append(value)
+        return real(value)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(services, "_jsonable", counted)
+        rows = audit_record_many(events=events)
+    # Each event's own before, the shared after once, the odd after once.
+    assert len(made_safe) == len(events) + 2
+    stored = {int(e.object_id): e for e in AuditEvent.objects.filter(action="booking.weather_changed")}
+    assert stored[7].after == {"weather_status": "conflict", "checked_at": "2026-03-01T12:30:00.250Z"}
+    assert {k: e.after["weather_status"] for k, e in stored.items() if k != 7} == {
+        k: "ok" for k in range(len(events)) if k != 7}
+    assert all(e.after["checked_at"] == "2026-03-01T12:30:00.250Z" for e in stored.values())
+    assert rows[0].after == stored[0].after and rows[0].after is rows[1].after

@@ -88,8 +88,9 @@ def bookings_record_weather_bulk(*, changes: Sequence[tuple[int, str, str]], che
     changed meanwhile is still recorded truthfully. Returns how many bookings changed verdict.
     """
     wanted: dict[int, str] = {}
+    known = frozenset(WeatherStatus.values)  # the enum builds the list anew on every read
     for booking_id, _seen, weather_status in changes:
-        if weather_status not in WeatherStatus.values:
+        if weather_status not in known:
             raise ApplicationError(f"Unknown weather status {weather_status!r}.", code="invalid",
                                    fields={"weather_status": [f"Choose one of: {', '.join(WeatherStatus.values)}."]})
         wanted[booking_id] = weather_status
@@ -97,6 +98,9 @@ def bookings_record_weather_bulk(*, changes: Sequence[tuple[int, str, str]], che
         return 0
     ids = sorted(wanted)
     events = []
+    # One before and one after object per status, shared by the events that have it (made JSON-safe once).
+    before = {status: {"weather_status": status} for status in known}
+    after = {status: {"weather_status": status, "checked_at": checked_at} for status in known}
     with transaction.atomic():
         for start in range(0, len(ids), BULK_CHUNK):
             chunk = ids[start:start + BULK_CHUNK]
@@ -112,8 +116,8 @@ def bookings_record_weather_bulk(*, changes: Sequence[tuple[int, str, str]], che
                                                             weather_checked_at=checked_at)
             events.extend(
                 {"action": "booking.weather_changed", "object_type": "booking", "object_id": booking_id,
-                 "before": {"weather_status": stored[booking_id]},
-                 "after": {"weather_status": wanted[booking_id], "checked_at": checked_at}}
+                 "before": before.get(stored[booking_id]) or {"weather_status": stored[booking_id]},
+                 "after": after[wanted[booking_id]]}
                 for booking_id in chunk if booking_id in stored and stored[booking_id] != wanted[booking_id]
             )
         audit_record_many(events=events)
