@@ -9,7 +9,9 @@ class TwoFactorAdminConfig(AdminConfig):
 
 
 class BackgroundWorkConfig(AppConfig):
-    """Loads the Celery app at start-up only where a broker is configured (see config/__init__.py)."""
+    """The project's own start-up: the Celery app, loaded only where a broker is configured (see
+    config/__init__.py), and psycopg's C parser for the timestamps of every database connection
+    (config.timestamps)."""
 
     name = "config"
     label = "background_work"
@@ -17,6 +19,11 @@ class BackgroundWorkConfig(AppConfig):
 
     def ready(self):
         from django.conf import settings
+        from django.db.backends.signals import connection_created
+
+        from config.timestamps import use_c_timestamptz
+
+        connection_created.connect(use_c_timestamptz, dispatch_uid="config.timestamps")
 
         if settings.CELERY_BROKER_URL:
             from config import celery_app  # noqa: F401  (binds every shared_task to the configured app)
