@@ -21,9 +21,14 @@ class BackgroundWorkConfig(AppConfig):
         from django.conf import settings
         from django.db.backends.signals import connection_created
 
-        from config.timestamps import use_c_timestamptz
-
-        connection_created.connect(use_c_timestamptz, dispatch_uid="config.timestamps")
+        connection_created.connect(_use_c_timestamptz, dispatch_uid="config.timestamps")
 
         if settings.CELERY_BROKER_URL:
             from config import celery_app  # noqa: F401  (binds every shared_task to the configured app)
+
+
+def _use_c_timestamptz(sender, connection, **kwargs):
+    # Imported at the first connection, when psycopg is loaded anyway, not at start-up (a Lambda's cold start).
+    from config.timestamps import use_c_timestamptz
+
+    use_c_timestamptz(sender, connection, **kwargs)
