@@ -239,10 +239,19 @@ def test_the_collector_is_paused_for_the_sweep_and_started_again(weather, flight
         seen.append(gc.isenabled())
         return real(*args, **kwargs)
 
+    real_announce, acting = jobs.announce_verdicts, []
+
+    def watched_announce(*args, **kwargs):
+        acting.append((gc.isenabled(), gc.get_freeze_count() > 0))
+        return real_announce(*args, **kwargs)
+
     monkeypatch.setattr(jobs, "judge_as_answered", watched)
-    assert gc.isenabled()
+    monkeypatch.setattr(jobs, "announce_verdicts", watched_announce)
+    assert gc.isenabled() and gc.get_freeze_count() == 0
     assert jobs.run_monitor(now=now)["bookings"] == 1
     assert seen == [False] and gc.isenabled()
+    # Acting on the verdicts, the collector runs again with what the sweep built frozen; unfrozen after.
+    assert acting == [(True, True)] and gc.get_freeze_count() == 0
 
     def broken(*args, **kwargs):
         raise RuntimeError("judging failed")
@@ -250,11 +259,12 @@ def test_the_collector_is_paused_for_the_sweep_and_started_again(weather, flight
     monkeypatch.setattr(jobs, "judge_as_answered", broken)
     with pytest.raises(RuntimeError, match="judging failed"):
         jobs.run_monitor(now=now)
-    assert gc.isenabled()
+    assert gc.isenabled() and gc.get_freeze_count() == 0
     gc.disable()
     try:
         monkeypatch.setattr(jobs, "judge_as_answered", watched)
         jobs.run_monitor(now=now + timedelta(minutes=10))
         assert not gc.isenabled()  # off before the sweep, off after it
+        assert acting[-1] == (False, False) and gc.get_freeze_count() == 0
     finally:
         gc.enable()
