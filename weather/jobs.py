@@ -113,7 +113,8 @@ class collector_paused:
     (gc.freeze): everything the sweep built is still in the collector's youngest generation, and the pass
     that follows at once would traverse all of it while the sweep still holds it (0.13-0.23 s after 10,000
     bookings). Leaving unfreezes them into the oldest generation, by which time the sweep drops them. When the
-    collector was off already, it stays off and nothing is frozen."""
+    collector was off already, it stays off and nothing is frozen; when something else froze objects before,
+    nothing more is frozen or unfrozen."""
 
     def __enter__(self):
         self._was_enabled, self._frozen = gc.isenabled(), False
@@ -122,8 +123,10 @@ class collector_paused:
 
     def resume(self) -> None:
         if self._was_enabled and not gc.isenabled():
-            gc.freeze()
-            self._frozen = True
+            # Only where nothing else froze objects (a pre-forking server may): unfreezing is all or nothing.
+            if gc.get_freeze_count() == 0:
+                gc.freeze()
+                self._frozen = True
             gc.enable()
 
     def __exit__(self, *exc) -> None:
