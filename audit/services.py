@@ -8,6 +8,7 @@ from django.db import connection
 from django.utils import timezone
 
 from audit.models import AuditEvent
+from config.memo import by_identity
 from config.request_context import current_request_id
 from config.sql import insert_instance
 
@@ -51,17 +52,12 @@ def audit_record_many(*, events: Sequence[Mapping]) -> list[AuditEvent]:
     request_id = current_request_id()
     now = timezone.now()
     rows = []
-    safe: dict[int, tuple] = {}
+    safe: dict = {}
 
     def jsonable(value):
         # A before or after object that several events share (a bulk write's one per status) is made JSON-safe
         # once, and their rows share the result: the rows are for reading.
-        if value is None:
-            return None
-        hit = safe.get(id(value))
-        if hit is None or hit[0] is not value:
-            hit = safe[id(value)] = (value, _jsonable(value))
-        return hit[1]
+        return None if value is None else by_identity(safe, value, _jsonable)
 
     for event in events:
         actor = event.get("actor")

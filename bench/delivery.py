@@ -94,6 +94,9 @@ def main() -> int:
     controller.start()
     expected, seconds, bare_seconds, rounds, summaries = 0, 0.0, 0.0, [], []
 
+    def average_size() -> int:
+        return int(sum(handler.sizes) / max(1, len(handler.sizes)))
+
     def deliver() -> tuple[int, float]:
         point_email_at(port)
         before = sum(handler.received.values())
@@ -108,9 +111,9 @@ def main() -> int:
             # sides alternate which goes first, so a drift in the machine's speed falls on both.
             if round_number % 2 == 0:
                 sent, took = deliver()
-                bare = bare_round(int(sum(handler.sizes) / max(1, len(handler.sizes))), round_number)
+                bare = bare_round(average_size(), round_number)
             else:
-                bare = bare_round(int(sum(handler.sizes) / max(1, len(handler.sizes))), round_number)
+                bare = bare_round(average_size(), round_number)
                 sent, took = deliver()
             seconds, bare_seconds = seconds + took, bare_seconds + bare
             rounds.append({"messages_per_second": round(sent / took, 1),
@@ -124,7 +127,7 @@ def main() -> int:
                    "job_summary": {k: sum(s[k] for s in summaries)
                                    for k in ("due", "sent", "retrying", "failed", "skipped")},
                    "bare_messages_per_second": round(ROUNDS * MESSAGES / bare_seconds, 1),
-                   "average_bytes": int(sum(handler.sizes) / max(1, len(handler.sizes)))})
+                   "average_bytes": average_size()})
 
 
 if __name__ == "__main__":

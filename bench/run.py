@@ -538,7 +538,7 @@ def report(results: dict) -> list[str]:
         if mail.get("rounds"):
             lines.append("    rounds (delivery / bare smtplib, msg/s): " + "; ".join(
                 f"{r['messages_per_second']:g} / {r['bare_messages_per_second']:g}" for r in mail["rounds"]))
-        expected = 1000 * max(1, len(mail.get("rounds") or [None]))
+        expected = 1000 * len(mail.get("rounds") or [None])  # a result from before the rounds had one
         add("Email delivery: received", mail["received"], "", mail["expected"], "(sent)",
             f"exactly {expected}, 0 duplicates",
             mail["received"] == mail["expected"] == expected and mail.get("duplicates", 0) == 0)

@@ -17,6 +17,7 @@ from audit.services import audit_record
 from bookings.models import BookingStatus, HoldReason
 from bookings.services import bookings_record_weather_bulk
 from config.exceptions import ApplicationError
+from config.memo import by_identity
 from config.sql import id_set
 from weather import forecasts
 from weather.judging import CONFLICT, OK, UNKNOWN, WindowJudgement
@@ -86,11 +87,7 @@ def check_fingerprint(*, judgement: WindowJudgement, minimums: dict, providers: 
         payload = _fingerprint_json([judgement.status, judgement.reasons, judgement.points, minimums, providers])
     else:
         def shared(value) -> str:
-            hit = encoded.get(id(value))
-            if hit is None or hit[0] is not value:
-                # The value is kept beside its JSON so its id cannot be reused while the cache lives.
-                hit = encoded[id(value)] = (value, _fingerprint_json(value))
-            return hit[1]
+            return by_identity(encoded, value, _fingerprint_json)
 
         points = "[" + ", ".join(shared(point) for point in judgement.points) + "]"
         payload = "[" + ", ".join((_fingerprint_json(judgement.status), _fingerprint_json(judgement.reasons),
@@ -288,11 +285,7 @@ def _document_json(value) -> str:
 def _checks_document(rows: Sequence[WeatherCheck], shared: dict) -> str:
     """The JSON array `_INSERT_CHECKS_SQL` reads: each row's own fields encoded, its shared parts spliced in."""
     def encoded(value) -> str:
-        hit = shared.get(id(value))
-        if hit is None or hit[0] is not value:
-            # The value is kept beside its JSON so its id cannot be reused while the cache lives.
-            hit = shared[id(value)] = (value, _document_json(value))
-        return hit[1]
+        return by_identity(shared, value, _document_json)
 
     items = []
     for r in rows:
